@@ -1,0 +1,83 @@
+"""The persisted job pattern for long work (drift checks, report rendering).
+
+A concrete job model inherits ``Job``; its task claims the row atomically (``claim``), reports progress, and ends
+in ``succeeded`` or ``failed`` with a message. A job redelivered after a worker died is re-claimed only while
+still queued or when its lease expired, so a delivery twice has one effect.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    MAX_ATTEMPTS = 3
+    LEASE = timedelta(minutes=35)  # longer than the hard time limit: an expired lease means the worker died
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    @classmethod
+    def claim(cls, pk: int) -> bool:
+        """Atomically move a job to running. False when another delivery owns it or it already finished."""
+        now = timezone.now()
+        claimable = models.Q(status=JobStatus.QUEUED) | models.Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+        updated = cls.objects.filter(claimable, pk=pk, attempts__lt=cls.MAX_ATTEMPTS).update(
+            status=JobStatus.RUNNING,
+            started_at=now,
+            progress=0,
+            error="",
+            lease_expires_at=now + cls.LEASE,
+            attempts=models.F("attempts") + 1,
+        )
+        return updated == 1
+
+    @classmethod
+    def set_progress(cls, pk: int, percent: int) -> None:
+        cls.objects.filter(pk=pk, status=JobStatus.RUNNING).update(progress=max(0, min(100, percent)))
+
+    @classmethod
+    def mark_failed(cls, pk: int, message: str) -> None:
+        cls.objects.filter(pk=pk).exclude(status=JobStatus.SUCCEEDED).update(
+            status=JobStatus.FAILED, error=message[:4000], finished_at=timezone.now(), lease_expires_at=None
+        )
+
+    @classmethod
+    def fail_abandoned(cls) -> int:
+        """Jobs whose lease expired after their last allowed attempt: fail them rather than leave them running."""
+        return cls.objects.filter(
+            status=JobStatus.RUNNING, lease_expires_at__lt=timezone.now(), attempts__gte=cls.MAX_ATTEMPTS
+        ).update(
+            status=JobStatus.FAILED,
+            error="The worker stopped while running this job (killed or timed out) too many times.",
+            finished_at=timezone.now(),
+        )

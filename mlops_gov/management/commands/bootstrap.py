@@ -1,0 +1,22 @@
+"""Everything `make run` does before starting processes; safe to run again (a second run takes seconds)."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from mlops_gov.roles import sync_roles
+
+
+class Command(BaseCommand):
+    help = "Migrate, create roles and demo logins, load built-in data and seed the demo when the database is empty."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-demo", action="store_true", help="Skip demo logins and demo data.")
+
+    def handle(self, *args, no_demo: bool = False, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        sync_roles()
+        call_command("load_builtin_data")
+        if not no_demo:
+            call_command("create_demo_users")
+            call_command("seed_demo", if_empty=True)
+        self.stdout.write(self.style.SUCCESS("mlops-gov is ready."))

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import re
+import uuid
+
+from mlops_gov import context
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Give each request a correlation id (kept from ``X-Request-ID`` when well-formed) and an action context."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_ID.match(incoming) else str(uuid.uuid4())
+        request.request_id = request_id
+        channel = (
+            "api" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") else "web"
+        )
+        # The actor is resolved lazily by the audit service from request.user (auth runs later in the chain).
+        with context.acting(actor=_LazyUser(request), channel=channel, request_id=request_id):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class _LazyUser:
+    """Defers reading request.user until the audit service needs it (DRF sets it after authentication)."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def resolve(self):
+        user = getattr(self._request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None

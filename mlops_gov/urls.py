@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from mlops_gov import health, views
+
+admin.site.site_header = "mlops-gov administration"
+admin.site.site_title = "mlops-gov admin"
+admin.site.index_title = "Governance of production ML models"
+
+api_v1 = [
+    path("auth/token/", views.create_token, name="api-token"),
+    path("me/", views.me, name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("registry.api.urls")),
+    path("", include("assessments.api.urls")),
+    path("", include("monitoring.api.urls")),
+    path("", include("reports.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(template_name="auth/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("models/", include("registry.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    path("reports/", include("reports.urls")),
+]

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.response import Response
+
+from mlops_gov.api.permissions import IsAuthenticatedUser
+from mlops_gov.dashboard import portfolio_summary
+
+
+@login_required
+def dashboard(request):
+    return render(request, "dashboard.html", {"summary": portfolio_summary(user=request.user)})
+
+
+@extend_schema(
+    request=None,
+    responses=inline_serializer("TokenOut", {"token": serializers.CharField(), "created": serializers.BooleanField()}),
+    description="Create (or return) the API token of the logged-in user. Send it as `Authorization: Token <key>` "
+    "or `Authorization: Bearer <key>`.",
+)
+@api_view(["POST"])
+@permission_classes([IsAuthenticatedUser])
+def create_token(request):
+    token, created = Token.objects.get_or_create(user=request.user)
+    return Response({"token": token.key, "created": created})
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "Me", {"username": serializers.CharField(), "roles": serializers.ListField(child=serializers.CharField())}
+    )
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticatedUser])
+def me(request):
+    return Response(
+        {
+            "username": request.user.get_username(),
+            "roles": sorted(request.user.groups.values_list("name", flat=True)),
+            "is_superuser": request.user.is_superuser,
+        }
+    )

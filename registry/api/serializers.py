@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from registry.choices import MODEL_CARD_FIELDS, Decision, RequestKind, RiskTier, Stage
+from registry.models import (
+    Approval,
+    AuditEvent,
+    ModelAlias,
+    ModelCard,
+    ModelVersion,
+    PromotionPolicy,
+    PromotionRequest,
+    RegisteredModel,
+    Team,
+)
+
+User = get_user_model()
+
+
+class JSONObjectField(serializers.JSONField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Expected a JSON object.")
+        return value
+
+
+class ModelOutSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username")
+    team = serializers.CharField(source="team.name", allow_null=True, default=None)
+    production_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RegisteredModel
+        fields = [
+            "id", "name", "description", "owner", "team", "risk_tier", "business_goal", "success_kpi", "tags",
+            "production_version", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_production_version(self, obj) -> int | None:
+        versions = getattr(obj, "production_versions", None)
+        if versions is None:
+            versions = [v for v in obj.versions.all() if v.stage == Stage.PRODUCTION]
+        return versions[0].version if versions else None
+
+
+class ModelInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
+    team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True)
+    risk_tier = serializers.ChoiceField(choices=RiskTier.choices, required=False)
+    business_goal = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    success_kpi = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    tags = JSONObjectField(required=False)
+
+
+class ModelUpdateSerializer(ModelInSerializer):
+    name = None
+
+
+class CardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModelCard
+        fields = [*MODEL_CARD_FIELDS, "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class VersionOutSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.name")
+    created_by = serializers.CharField(source="created_by.username")
+    parent_version = serializers.IntegerField(source="parent.version", allow_null=True, default=None)
+    aliases = serializers.SlugRelatedField(slug_field="alias", many=True, read_only=True)
+    card = CardSerializer(read_only=True)
+
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "id", "model", "version", "stage", "stage_changed_at", "description", "source_uri", "artifact_sha256",
+            "framework", "parameters", "metrics", "input_signature", "training_dataset", "code_repository",
+            "code_commit", "run_id", "parent_version", "tags", "aliases", "card", "created_by", "created_at",
+        ]  # fmt: skip
+
+
+class VersionInSerializer(serializers.Serializer):
+    source_uri = serializers.CharField(max_length=2048)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    artifact_sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, allow_blank=True)
+    framework = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    parameters = JSONObjectField(required=False)
+    metrics = JSONObjectField(required=False)
+    input_signature = JSONObjectField(required=False)
+    training_dataset = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    code_repository = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    code_commit = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    run_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    parent_version = serializers.IntegerField(required=False, min_value=1)
+    tags = JSONObjectField(required=False)
+
+    def validate_metrics(self, value):
+        for key, metric in value.items():
+            if isinstance(metric, bool) or not isinstance(metric, (int, float)):
+                raise serializers.ValidationError(f"Metric '{key}' must be a number.")
+        return value
+
+
+class VersionUpdateSerializer(VersionInSerializer):
+    source_uri = None
+    parent_version = None
+
+
+class StageInSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    archive_existing = serializers.BooleanField(default=False)
+
+
+class AliasOutSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.name")
+    version = serializers.IntegerField(source="version.version")
+
+    class Meta:
+        model = ModelAlias
+        fields = ["model", "alias", "version", "updated_at"]
+
+
+class AliasInSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.CharField(source="approver.username")
+
+    class Meta:
+        model = Approval
+        fields = ["approver", "decision", "comment", "created_at"]
+
+
+class PromotionRequestOutSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="version.model.name")
+    version = serializers.IntegerField(source="version.version")
+    requested_by = serializers.CharField(source="requested_by.username")
+    decisions = ApprovalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PromotionRequest
+        fields = [
+            "id", "model", "version", "kind", "alias", "status", "requested_by", "justification",
+            "approvals_required", "gate_results", "gates_passed", "gates_evaluated_at", "decisions", "created_at",
+            "closed_at", "closing_note",
+        ]  # fmt: skip
+
+
+class PromotionRequestInSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    version = serializers.IntegerField(min_value=1)
+    justification = serializers.CharField(max_length=10_000)
+    kind = serializers.ChoiceField(choices=RequestKind.choices, default=RequestKind.STAGE)
+    alias = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecisionInSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class DecisionChoiceSerializer(DecisionInSerializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+
+
+class WithdrawInSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "sequence", "occurred_at", "actor_id", "actor_name", "request_id", "channel", "action", "object_type",
+            "object_id", "object_repr", "model_id", "model_name", "before", "after", "prev_hash", "hash",
+        ]  # fmt: skip
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PromotionPolicy
+        fields = [
+            "risk_tier", "approvals_required", "required_gates", "maturity_framework", "min_maturity_score",
+            "max_assessment_age_days", "max_drift_check_age_days", "required_card_fields", "metric_thresholds",
+            "protected_aliases", "updated_at",
+        ]  # fmt: skip

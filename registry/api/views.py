@@ -1,0 +1,326 @@
+"""Registry REST API (/api/v1/): thin views; reads via selectors, writes via services."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+
+from mlops_gov.api.permissions import ChangeForWrites, RoleModelPermissions, ViewerMayCall
+from registry import selectors, services
+from registry.api import serializers as s
+from registry.audit import audit_head, audit_verify
+from registry.choices import Decision
+from registry.filters import AuditEventFilter, ModelVersionFilter, PromotionRequestFilter, RegisteredModelFilter
+from registry.models import AuditEvent, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
+
+
+class ModelViewSet(viewsets.ViewSet, viewsets.GenericViewSet):
+    """Registered models. Owners and their team edit; every role reads."""
+
+    permission_classes = [RoleModelPermissions]
+    queryset = RegisteredModel.objects.all()
+    lookup_field = "name"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = RegisteredModelFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "risk_tier"]
+    ordering = ["name"]
+    serializer_class = s.ModelOutSerializer
+
+    def get_queryset(self):
+        return selectors.model_list()
+
+    def _get(self, name: str) -> RegisteredModel:
+        return get_object_or_404(RegisteredModel.objects.select_related("owner", "team"), name=name)
+
+    def list(self, request):
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(s.ModelOutSerializer(page, many=True).data)
+
+    def retrieve(self, request, name: str):
+        model = get_object_or_404(self.get_queryset(), name=name)
+        return Response(s.ModelOutSerializer(model).data)
+
+    @extend_schema(request=s.ModelInSerializer, responses={201: s.ModelOutSerializer})
+    def create(self, request):
+        data = _validated(s.ModelInSerializer, request.data)
+        model = services.model_create(actor=request.user, **data)
+        return Response(s.ModelOutSerializer(self._get(model.name)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ModelUpdateSerializer, responses=s.ModelOutSerializer)
+    def partial_update(self, request, name: str):
+        data = _validated(s.ModelUpdateSerializer, request.data, partial=True)
+        model = services.model_update(model=self._get(name), actor=request.user, **data)
+        return Response(s.ModelOutSerializer(self._get(model.name)).data)
+
+    def destroy(self, request, name: str):
+        services.model_delete(model=self._get(name), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATETIME, required=True)],
+        responses=OpenApiTypes.OBJECT,
+        description="Which version was in production and where each alias pointed at the given moment.",
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, name: str):
+        raw = request.query_params.get("as_of", "")
+        at = parse_datetime(raw) if raw else None
+        if at is None:
+            raise ValidationError({"as_of": ["Give an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z."]})
+        return Response(selectors.state_as_of(self._get(name), at))
+
+
+class VersionViewSet(viewsets.GenericViewSet):
+    """Versions of one model: /models/{name}/versions/{version}/."""
+
+    permission_classes = [RoleModelPermissions]
+    queryset = ModelVersion.objects.all()
+    serializer_class = s.VersionOutSerializer
+    lookup_field = "version"
+    lookup_value_regex = r"\d+"
+    filterset_class = ModelVersionFilter
+    ordering_fields = ["version", "created_at"]
+    ordering = ["-version"]
+
+    def _model(self) -> RegisteredModel:
+        return get_object_or_404(RegisteredModel, name=self.kwargs["model_name"])
+
+    def get_queryset(self):
+        return selectors.version_list(model=self._model())
+
+    def _get(self, version: int) -> ModelVersion:
+        return get_object_or_404(self.get_queryset(), version=version)
+
+    def list(self, request, model_name: str):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(s.VersionOutSerializer(page, many=True).data)
+
+    def retrieve(self, request, model_name: str, version: int):
+        return Response(s.VersionOutSerializer(self._get(version)).data)
+
+    @extend_schema(request=s.VersionInSerializer, responses={201: s.VersionOutSerializer})
+    def create(self, request, model_name: str):
+        model = self._model()
+        data = _validated(s.VersionInSerializer, request.data)
+        parent_number = data.pop("parent_version", None)
+        if parent_number is not None:
+            data["parent"] = get_object_or_404(ModelVersion, model=model, version=parent_number)
+        version = services.version_create(model=model, actor=request.user, **data)
+        return Response(s.VersionOutSerializer(self._get(version.version)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.VersionUpdateSerializer, responses=s.VersionOutSerializer)
+    def partial_update(self, request, model_name: str, version: int):
+        data = _validated(s.VersionUpdateSerializer, request.data, partial=True)
+        services.version_update(version=self._get(version), actor=request.user, **data)
+        return Response(s.VersionOutSerializer(self._get(version)).data)
+
+    def destroy(self, request, model_name: str, version: int):
+        services.version_delete(version=self._get(version), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=s.CardSerializer, responses=s.CardSerializer, methods=["PUT", "PATCH"])
+    @extend_schema(responses=s.CardSerializer, methods=["GET"])
+    @action(detail=True, methods=["get", "put", "patch"])
+    def card(self, request, model_name: str, version: int):
+        model_version = self._get(version)
+        if request.method in SAFE_METHODS:
+            return Response(s.CardSerializer(model_version.card).data)
+        data = _validated(s.CardSerializer, request.data, partial=request.method == "PATCH")
+        card = services.card_update(version=model_version, actor=request.user, **data)
+        return Response(s.CardSerializer(card).data)
+
+    @extend_schema(request=s.StageInSerializer, responses=s.VersionOutSerializer)
+    @action(detail=True, methods=["post"])
+    def stage(self, request, model_name: str, version: int):
+        """Direct stage move (to staging or archived). Production needs a promotion request."""
+        data = _validated(s.StageInSerializer, request.data)
+        services.version_transition(
+            version=self._get(version), target=data["stage"], actor=request.user,
+            archive_existing=data["archive_existing"],
+        )  # fmt: skip
+        return Response(s.VersionOutSerializer(self._get(version)).data)
+
+
+class AliasViewSet(viewsets.GenericViewSet):
+    permission_classes = [ChangeForWrites]
+    queryset = RegisteredModel.objects.all()  # permissions are those of the model
+    serializer_class = s.AliasOutSerializer
+    lookup_field = "alias"
+    ordering = ["alias"]
+
+    def _model(self) -> RegisteredModel:
+        return get_object_or_404(RegisteredModel, name=self.kwargs["model_name"])
+
+    def list(self, request, model_name: str):
+        page = self.paginate_queryset(selectors.alias_list(model=self._model()))
+        return self.get_paginated_response(s.AliasOutSerializer(page, many=True).data)
+
+    def retrieve(self, request, model_name: str, alias: str):
+        alias_obj = get_object_or_404(selectors.alias_list(model=self._model()), alias=alias)
+        return Response(s.AliasOutSerializer(alias_obj).data)
+
+    @extend_schema(request=s.AliasInSerializer, responses=s.AliasOutSerializer)
+    def update(self, request, model_name: str, alias: str):
+        model = self._model()
+        data = _validated(s.AliasInSerializer, request.data)
+        version = get_object_or_404(ModelVersion, model=model, version=data["version"])
+        obj = services.alias_set(model=model, alias=alias, version=version, actor=request.user)
+        return Response(s.AliasOutSerializer(obj).data)
+
+    def destroy(self, request, model_name: str, alias: str):
+        services.alias_delete(model=self._model(), alias=alias, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AllVersionsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every version of every model, filterable by model and stage."""
+
+    permission_classes = [RoleModelPermissions]
+    serializer_class = s.VersionOutSerializer
+    filterset_class = ModelVersionFilter
+    ordering_fields = ["created_at", "version"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.version_list().order_by("-created_at", "-id")
+
+
+class PromotionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Promotion requests: create (owners/team), approve or reject (approvers, never the requester), withdraw."""
+
+    permission_classes = [RoleModelPermissions]
+    serializer_class = s.PromotionRequestOutSerializer
+    filterset_class = PromotionRequestFilter
+    ordering_fields = ["created_at", "status"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        qs = selectors.request_list()
+        if self.request.query_params.get("awaiting") == "1":
+            qs = selectors.requests_awaiting(self.request.user)
+        return qs
+
+    @extend_schema(request=s.PromotionRequestInSerializer, responses={201: s.PromotionRequestOutSerializer})
+    def create(self, request):
+        data = _validated(s.PromotionRequestInSerializer, request.data)
+        version = get_object_or_404(
+            ModelVersion.objects.select_related("model"), model__name=data["model"], version=data["version"]
+        )
+        promotion, created = services.promotion_request_create(
+            version=version, actor=request.user, justification=data["justification"], kind=data["kind"],
+            alias=data["alias"],
+        )  # fmt: skip
+        out = s.PromotionRequestOutSerializer(self.get_queryset().get(pk=promotion.pk)).data
+        return Response(out, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def get_permissions(self):
+        if self.action in ("approve", "reject", "withdraw", "recheck"):
+            return [ViewerMayCall()]
+        return super().get_permissions()
+
+    def _decide(self, request, pk, decision: str):
+        data = _validated(s.DecisionInSerializer, request.data)
+        promotion = get_object_or_404(PromotionRequest, pk=pk)
+        services.promotion_decide(request=promotion, actor=request.user, decision=decision, comment=data["comment"])
+        return Response(s.PromotionRequestOutSerializer(selectors.request_list().get(pk=pk)).data)
+
+    @extend_schema(request=s.DecisionInSerializer, responses=s.PromotionRequestOutSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, pk, Decision.APPROVE)
+
+    @extend_schema(request=s.DecisionInSerializer, responses=s.PromotionRequestOutSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, pk, Decision.REJECT)
+
+    @extend_schema(request=s.WithdrawInSerializer, responses=s.PromotionRequestOutSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = _validated(s.WithdrawInSerializer, request.data)
+        services.promotion_withdraw(request=get_object_or_404(PromotionRequest, pk=pk), actor=request.user, **data)
+        return Response(s.PromotionRequestOutSerializer(selectors.request_list().get(pk=pk)).data)
+
+    @extend_schema(request=None, responses=s.PromotionRequestOutSerializer)
+    @action(detail=True, methods=["post"])
+    def recheck(self, request, pk=None):
+        """Re-evaluate the gates; applies the request if its approvals are in and the gates now pass."""
+        services.promotion_recheck(request=get_object_or_404(PromotionRequest, pk=pk), actor=request.user)
+        return Response(s.PromotionRequestOutSerializer(selectors.request_list().get(pk=pk)).data)
+
+
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The audit trail, read-only, with the chain head and a verification endpoint."""
+
+    permission_classes = [RoleModelPermissions]
+    serializer_class = s.AuditEventSerializer
+    filterset_class = AuditEventFilter
+    lookup_field = "sequence"
+    ordering_fields = ["sequence", "occurred_at"]
+    ordering = ["-sequence"]
+    queryset = AuditEvent.objects.all()
+
+    def get_queryset(self):
+        return selectors.audit_list()
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AuditHead", {"sequence": serializers.IntegerField(), "hash": serializers.CharField()}
+        )
+    )
+    @action(detail=False, methods=["get"])
+    def head(self, request):
+        return Response(audit_head())
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AuditVerify",
+            {
+                "ok": serializers.BooleanField(),
+                "checked": serializers.IntegerField(),
+                "head_sequence": serializers.IntegerField(),
+                "head_hash": serializers.CharField(),
+                "first_break": serializers.DictField(allow_null=True),
+            },
+        )
+    )
+    @action(detail=False, methods=["get"])
+    def verify(self, request):
+        result = audit_verify()
+        return Response(
+            {
+                "ok": result.ok,
+                "checked": result.checked,
+                "head_sequence": result.head_sequence,
+                "head_hash": result.head_hash,
+                "first_break": (
+                    {"sequence": result.first_break.sequence, "reason": result.first_break.reason}
+                    if result.first_break
+                    else None
+                ),
+            }
+        )
+
+
+class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Promotion policies per risk tier (read-only here; administrators edit them in the admin)."""
+
+    permission_classes = [RoleModelPermissions]
+    serializer_class = s.PolicySerializer
+    queryset = PromotionPolicy.objects.order_by("risk_tier")
+    lookup_field = "risk_tier"
+
+
+def _validated(serializer_class, data, partial: bool = False) -> dict:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "registry"
+    verbose_name = "Model registry"
+
+    def ready(self) -> None:
+        from registry import gates  # noqa: F401 - registers the registry's own gates

@@ -1,0 +1,22 @@
+from django import forms
+
+from registry.choices import RiskTier, Stage
+
+
+class ModelFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
+    risk_tier = forms.ChoiceField(required=False, choices=[("", "Any risk tier"), *RiskTier.choices])
+
+
+class PromotionRequestForm(forms.Form):
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

@@ -1,0 +1,92 @@
+"""Pluggable promotion gates.
+
+The registry defines the interface; other apps contribute gates from their ``AppConfig.ready`` with
+``register_gate`` (maturity from assessments, drift from monitoring), so the registry never imports them.
+A gate named by a policy but not installed fails with a reason: gates are never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.models import ModelVersion, PromotionPolicy
+
+
+@dataclass(frozen=True)
+class GateResult:
+    name: str
+    passed: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+GateFunction = Callable[["ModelVersion", "PromotionPolicy"], GateResult]
+
+_GATES: dict[str, GateFunction] = {}
+
+
+def register_gate(name: str, gate: GateFunction) -> None:
+    _GATES[name] = gate
+
+
+def registered_gate_names() -> list[str]:
+    return sorted(_GATES)
+
+
+def evaluate_gates(version: ModelVersion, policy: PromotionPolicy) -> list[GateResult]:
+    results = []
+    for name in policy.required_gates or []:
+        gate = _GATES.get(name)
+        if gate is None:
+            results.append(GateResult(name, False, f"No gate named '{name}' is installed; it cannot pass."))
+            continue
+        try:
+            result = gate(version, policy)
+        except Exception as exc:  # noqa: BLE001 - a broken gate fails closed, with its reason
+            result = GateResult(name, False, f"The gate raised an error: {type(exc).__name__}: {exc}")
+        results.append(result)
+    return results
+
+
+# --- Gates the registry itself owns ---------------------------------------------------------------------------------
+
+
+def model_card_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
+    card = getattr(version, "card", None)
+    required = list(policy.required_card_fields or [])
+    if card is None:
+        return GateResult("model_card", False, "The version has no model card.")
+    missing = [f for f in required if not str(getattr(card, f, "") or "").strip()]
+    if missing:
+        return GateResult("model_card", False, f"Model card fields missing: {', '.join(missing)}.")
+    return GateResult("model_card", True, f"All {len(required)} required model-card fields are filled in.")
+
+
+def metrics_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
+    thresholds = policy.metric_thresholds or {}
+    if not thresholds:
+        return GateResult("metrics", True, "The policy sets no metric thresholds.")
+    failures, passes = [], []
+    for metric, bound in sorted(thresholds.items()):
+        value = (version.metrics or {}).get(metric)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            failures.append(f"{metric} not recorded")
+            continue
+        if "min" in bound and value < bound["min"]:
+            failures.append(f"{metric}={value:g} < {bound['min']:g}")
+        elif "max" in bound and value > bound["max"]:
+            failures.append(f"{metric}={value:g} > {bound['max']:g}")
+        else:
+            passes.append(f"{metric}={value:g}")
+    if failures:
+        return GateResult("metrics", False, "Below threshold: " + "; ".join(failures) + ".")
+    return GateResult("metrics", True, "Thresholds met: " + ", ".join(passes) + ".")
+
+
+register_gate("model_card", model_card_gate)
+register_gate("metrics", metrics_gate)

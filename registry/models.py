@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from registry.choices import Decision, RequestKind, RequestStatus, RiskTier, Stage
+
+name_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,199}$",
+    "Use letters, digits, spaces, '.', '_' or '-' (up to 200 characters, starting with a letter or digit).",
+)
+alias_validator = RegexValidator(
+    r"^[a-z][a-z0-9_-]{0,63}$", "Aliases are lower-case letters, digits, '_' or '-', starting with a letter."
+)
+sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "Give the SHA-256 as 64 lower-case hexadecimal characters.")
+
+
+class Team(models.Model):
+    """The people who own and answer for a model (object-level permissions follow team membership)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegisteredModel(models.Model):
+    name = models.CharField(max_length=200, unique=True, validators=[name_validator])
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_models")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="models", null=True, blank=True)
+    risk_tier = models.CharField(max_length=16, choices=RiskTier.choices, default=RiskTier.MEDIUM, db_index=True)
+    business_goal = models.TextField(blank=True, help_text="Planning: the business problem this model serves.")
+    success_kpi = models.TextField(blank=True, help_text="Planning: how success is measured in the business.")
+    tags = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModelVersion(models.Model):
+    model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    description = models.TextField(blank=True)
+    source_uri = models.CharField(max_length=2048)
+    artifact_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator])
+    framework = models.CharField(max_length=100, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    input_signature = models.JSONField(default=dict, blank=True)
+    training_dataset = models.CharField(max_length=500, blank=True)
+    code_repository = models.CharField(max_length=500, blank=True)
+    code_commit = models.CharField(max_length=64, blank=True)
+    run_id = models.CharField(max_length=100, blank=True)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
+    tags = models.JSONField(default=dict, blank=True)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.NONE, db_index=True)
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_versions")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model__name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "version"], name="registry_version_unique_per_model"),
+            # At most one production version per model, enforced by the database.
+            models.UniqueConstraint(
+                fields=["model"], condition=Q(stage="production"), name="registry_one_production_per_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model.name} v{self.version}"
+
+
+class ModelCard(models.Model):
+    version = models.OneToOneField(ModelVersion, on_delete=models.CASCADE, related_name="card")
+    intended_use = models.TextField(blank=True)
+    out_of_scope_use = models.TextField(blank=True)
+    training_data = models.TextField(blank=True)
+    evaluation_data = models.TextField(blank=True)
+    metrics = models.TextField(blank=True)
+    ethical_considerations = models.TextField(blank=True)
+    caveats = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["version"]
+
+    def __str__(self) -> str:
+        return f"Model card of {self.version}"
+
+
+class ModelAlias(models.Model):
+    model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=64, validators=[alias_validator])
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="aliases")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model__name", "alias"]
+        constraints = [models.UniqueConstraint(fields=["model", "alias"], name="registry_alias_unique_per_model")]
+
+    def __str__(self) -> str:
+        return f"{self.model.name}@{self.alias}"
+
+
+class StageTransition(models.Model):
+    """History of stage moves and alias moves, for "as of" questions (what was in production at time t)."""
+
+    model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="transitions")
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="transitions")
+    alias = models.CharField(max_length=64, blank=True, help_text="Empty for a stage move.")
+    from_stage = models.CharField(max_length=16, blank=True)
+    to_stage = models.CharField(max_length=16, blank=True, help_text="For an alias move: 'set' or 'removed'.")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    promotion_request = models.ForeignKey(
+        "PromotionRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="transitions"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "alias", "at"], name="registry_transition_asof")]
+
+    def __str__(self) -> str:
+        target = f"@{self.alias} {self.to_stage}" if self.alias else f"{self.from_stage} -> {self.to_stage}"
+        return f"{self.version_id}: {target} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PromotionPolicy(models.Model):
+    """The gates and approvals a move to production needs, per risk tier (editable in the admin)."""
+
+    risk_tier = models.CharField(max_length=16, choices=RiskTier.choices, unique=True)
+    approvals_required = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+    required_gates = models.JSONField(
+        default=list, blank=True, help_text="Gate names that must pass, e.g. model_card, metrics, maturity, drift."
+    )
+    maturity_framework = models.CharField(max_length=100, default="lifecycle", blank=True)
+    min_maturity_score = models.FloatField(default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    max_assessment_age_days = models.PositiveIntegerField(default=365)
+    max_drift_check_age_days = models.PositiveIntegerField(default=30)
+    required_card_fields = models.JSONField(default=list, blank=True)
+    metric_thresholds = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"accuracy": {"min": 0.8}, "rmse": {"max": 50}}'
+    )
+    protected_aliases = models.JSONField(default=list, blank=True, help_text='e.g. ["champion"]')
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["risk_tier"]
+        verbose_name_plural = "promotion policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approvals_required__gte=1) & Q(approvals_required__lte=3),
+                name="registry_policy_approvals_1_to_3",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Policy for {self.risk_tier} risk"
+
+
+class PromotionRequest(models.Model):
+    version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotion_requests")
+    kind = models.CharField(max_length=8, choices=RequestKind.choices, default=RequestKind.STAGE)
+    alias = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="promotion_requests"
+    )
+    justification = models.TextField()
+    status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.OPEN, db_index=True)
+    approvals_required = models.PositiveSmallIntegerField(help_text="Snapshot of the policy at request time.")
+    gate_results = models.JSONField(default=list, blank=True)
+    gates_passed = models.BooleanField(default=False)
+    gates_evaluated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("decide_promotionrequest", "Can approve or reject promotion requests")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "kind", "alias"],
+                condition=Q(status="open"),
+                name="registry_one_open_request_per_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        target = f"alias {self.alias}" if self.kind == RequestKind.ALIAS else "production"
+        return f"Request #{self.pk}: {self.version} to {target}"
+
+    @property
+    def target_label(self) -> str:
+        return f"alias '{self.alias}'" if self.kind == RequestKind.ALIAS else "production"
+
+
+class Approval(models.Model):
+    request = models.ForeignKey(PromotionRequest, on_delete=models.PROTECT, related_name="decisions")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals")
+    # Copied from the request so the database itself can refuse a self-approval (four-eyes).
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(approver=F("requester")), name="registry_four_eyes_not_requester"),
+            models.UniqueConstraint(fields=["request", "approver"], name="registry_one_decision_per_approver"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} by {self.approver} on #{self.request_id}"
+
+
+class AuditEvent(models.Model):
+    """One append-only, hash-chained record per change. No foreign keys: deleting a user or model never edits it."""
+
+    sequence = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    channel = models.CharField(max_length=16, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    model_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-sequence"]
+        permissions = [
+            ("verify_audit", "Can verify the audit chain"),
+            ("export_audit", "Can export the audit trail"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """Single row locked by every append so the chain stays linear under concurrent writers."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="registry_audit_head_singleton")]
+
+    def __str__(self) -> str:
+        return f"audit head #{self.sequence}"

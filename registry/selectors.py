@@ -1,0 +1,146 @@
+"""Registry reads: querysets shaped for each interface, with the related rows they need (no N+1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+
+from registry.choices import RequestStatus, Stage
+from registry.models import (
+    Approval,
+    AuditEvent,
+    ModelAlias,
+    ModelVersion,
+    PromotionRequest,
+    RegisteredModel,
+    StageTransition,
+)
+
+
+def model_list(*, search: str = "", stage: str = "", risk_tier: str = "") -> QuerySet[RegisteredModel]:
+    qs = RegisteredModel.objects.select_related("owner", "team").annotate(
+        version_count=Count("versions", distinct=True)
+    )
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search) | Q(team__name__icontains=search))
+    if stage:
+        qs = qs.filter(versions__stage=stage).distinct()
+    if risk_tier:
+        qs = qs.filter(risk_tier=risk_tier)
+    return qs.prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=ModelVersion.objects.filter(stage=Stage.PRODUCTION),
+            to_attr="production_versions",
+        )
+    ).order_by("name")
+
+
+def version_list(*, model: RegisteredModel | None = None) -> QuerySet[ModelVersion]:
+    qs = ModelVersion.objects.select_related("model", "created_by", "parent", "card").prefetch_related("aliases")
+    if model is not None:
+        qs = qs.filter(model=model)
+    return qs.order_by("model__name", "-version")
+
+
+def alias_list(*, model: RegisteredModel | None = None) -> QuerySet[ModelAlias]:
+    qs = ModelAlias.objects.select_related("model", "version")
+    if model is not None:
+        qs = qs.filter(model=model)
+    return qs.order_by("model__name", "alias")
+
+
+def request_list(*, status: str = "") -> QuerySet[PromotionRequest]:
+    qs = PromotionRequest.objects.select_related("version__model", "requested_by").prefetch_related(
+        Prefetch("decisions", queryset=Approval.objects.select_related("approver"))
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def requests_awaiting(user) -> QuerySet[PromotionRequest]:
+    """Open requests this approver may still decide: not their own, not already voted on."""
+    return request_list(status=RequestStatus.OPEN).exclude(requested_by=user).exclude(decisions__approver=user)
+
+
+def audit_list() -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.order_by("-sequence")
+
+
+def model_audit(model: RegisteredModel) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(model_id=model.pk).order_by("-sequence")
+
+
+def state_as_of(model: RegisteredModel, at: datetime) -> dict[str, Any]:
+    """Which version was in production, and which version each alias pointed to, at time ``at``.
+
+    One query over the transition history, newest first: the first row seen for each version (or alias) is its
+    state at ``at``.
+    """
+    seen_versions: set[int] = set()
+    production: StageTransition | None = None
+    aliases: dict[str, StageTransition] = {}
+    seen_aliases: set[str] = set()
+    transitions = (
+        StageTransition.objects.filter(model=model, at__lte=at)
+        .select_related("version", "actor", "promotion_request")
+        .order_by("-at", "-id")
+    )
+    for t in transitions:
+        if t.alias:
+            if t.alias not in seen_aliases:
+                seen_aliases.add(t.alias)
+                if t.to_stage == "set":
+                    aliases[t.alias] = t
+            continue
+        if t.version_id in seen_versions:
+            continue
+        seen_versions.add(t.version_id)
+        if t.to_stage == Stage.PRODUCTION and production is None:
+            production = t
+    return {
+        "at": at,
+        "production": _transition_info(production),
+        "aliases": {name: _transition_info(t) for name, t in sorted(aliases.items())},
+    }
+
+
+def _transition_info(t: StageTransition | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {
+        "version": t.version.version,
+        "since": t.at,
+        "moved_by": t.actor_name,
+        "promotion_request": t.promotion_request_id,
+    }
+
+
+def dashboard_cards(*, user) -> list[dict[str, Any]]:
+    counts = RegisteredModel.objects.aggregate(
+        models=Count("id", distinct=True),
+        production=Count("versions", filter=Q(versions__stage=Stage.PRODUCTION), distinct=True),
+    )
+    open_requests = PromotionRequest.objects.filter(status=RequestStatus.OPEN).count()
+    cards = [
+        {"label": "Registered models", "value": counts["models"], "url": reverse("registry:model-list")},
+        {
+            "label": "In production",
+            "value": counts["production"],
+            "url": reverse("registry:model-list") + "?stage=production",
+        },
+        {"label": "Open promotion requests", "value": open_requests, "url": reverse("registry:request-list")},
+    ]
+    if user.has_perm("registry.decide_promotionrequest"):
+        cards.append(
+            {
+                "label": "Awaiting your decision",
+                "value": requests_awaiting(user).count(),
+                "url": reverse("registry:request-list") + "?awaiting=1",
+            }
+        )
+    return cards

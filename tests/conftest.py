@@ -1,0 +1,17 @@
+"""Shared fixtures: personas for every role, API clients, a real Celery worker, a real browser."""
+
+from __future__ import annotations
+
+from django.db.backends.signals import connection_created
+
+
+def _allow_test_flush(sender, connection, **kwargs):
+    # The audit table refuses TRUNCATE on PostgreSQL unless the session opts in; the test runner's flush does.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET mlops_gov.allow_audit_truncate = 'on'")
+
+
+connection_created.connect(_allow_test_flush, dispatch_uid="tests.allow_audit_truncate")
+
+pytest_plugins = ["tests.fixtures.personas", "tests.fixtures.worker", "tests.fixtures.browser"]
