@@ -21,10 +21,13 @@ def _check_database() -> tuple[bool, str]:
 
 
 def _check_broker() -> tuple[bool, str]:
+    from kombu import Connection
+
     from mlops_gov.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        options = app.conf.broker_transport_options or {}
+        with Connection(app.conf.broker_url, transport_options=options, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
     except Exception as exc:  # noqa: BLE001

@@ -50,12 +50,12 @@ def forwards(apps, schema_editor):
     for tier, values in DEFAULTS.items():
         Policy.objects.get_or_create(risk_tier=tier, defaults=values)
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+        schema_editor.execute(APPEND_ONLY_SQL, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+        schema_editor.execute(DROP_SQL, params=None)
 
 
 class Migration(migrations.Migration):

@@ -29,7 +29,7 @@ def test_a_real_worker_answers_the_health_task(celery_worker, client):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ["data scientist", "ML engineer", "approver", "auditor"])
-def test_each_role_logs_in_and_sees_the_dashboard(page, live_server, role):
+def test_each_role_logs_in_and_sees_the_dashboard(page, live_server, builtin_data, role):
     user = get_user_model().objects.create_user(username=f"u{abs(hash(role)) % 10000}", password="Browser-pass-123")
     user.groups.add(Group.objects.get(name=role))
     login(page, live_server.url, user.username, "Browser-pass-123")

@@ -3,8 +3,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from mlops_gov.roles import sync_roles
-
 
 class Command(BaseCommand):
     help = "Migrate, create roles and demo logins, load built-in data and seed the demo when the database is empty."
@@ -14,7 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_demo: bool = False, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        sync_roles()
         call_command("load_builtin_data")
         if not no_demo:
             call_command("create_demo_users")

@@ -7,13 +7,14 @@ import importlib
 
 from django.core.management.base import BaseCommand
 
-from mlops_gov.roles import DOMAIN_APPS
+from mlops_gov.roles import DOMAIN_APPS, sync_roles
 
 
 class Command(BaseCommand):
     help = "Load built-in data (promotion policies, maturity frameworks, schedules)."
 
     def handle(self, *args, **options):
+        sync_roles()
         for label in DOMAIN_APPS:
             try:
                 module = importlib.import_module(f"{label}.builtin")
