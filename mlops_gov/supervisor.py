@@ -55,7 +55,9 @@ def main() -> int:
 
 def _terminate(children: dict[str, subprocess.Popen], grace: float = 10.0) -> None:
     for child in children.values():
-        _signal_group(child, signal.SIGTERM)
+        # SIGTERM to the main process only: Celery then shuts its pool down warmly; stragglers are killed below.
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + grace
     for child in children.values():
         remaining = max(0.1, deadline - time.monotonic())
