@@ -1,0 +1,593 @@
+"""Evidently-exact data drift, fast: the same stat tests, defaults, thresholds and verdicts as Evidently's
+``DataDriftPreset``, computed once per column on the reference profile's pre-sorted values. No Django imports.
+
+What is kept from Evidently (``evidently.legacy.calculations``):
+- the stat-test catalogue (names, display names, column types, default thresholds, the ``detected`` rule);
+- the default choice (``stattests.registry._get_default_stattest``): by the reference's non-missing row count
+  (<= 1000: K-S, chi-square or Z-test; > 1000: Wasserstein (normed) or Jensen-Shannon) and the number of distinct
+  values of reference + current (<= 5 / <= 2);
+- the cleaning (+-inf -> NaN, NaNs dropped before a test), the threshold resolution (per column, then all columns,
+  then the test's default) and the dataset verdict (share of drifted columns >= drift_share).
+
+What is reimplemented: K-S, Wasserstein (normed), Jensen-Shannon, chi-square, Z-test, PSI and Kullback-Leibler, from
+sorted arrays and value counts (searchsorted instead of re-sorting the reference for every test, value counts on the
+profile instead of on object strings). Every other Evidently stat test is run by calling Evidently's own
+implementation on a reference rebuilt from the profile.
+
+``evidently`` is imported lazily (it costs ~3 s and ~300 MB), only for the fallback tests and the HTML report.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sp_stats
+from scipy.spatial import distance as sp_distance
+
+from .profile import (
+    CATEGORICAL,
+    NUMERICAL,
+    CategoricalStats,
+    ColumnSpec,
+    NumericStats,
+    ProfileError,
+    ReferenceProfile,
+    category_counts,
+    finite_values,
+)
+
+P_LT, P_LE, D_GE, D_GT = "p<", "p<=", "d>=", "d>"
+
+
+class DriftError(ValueError):
+    """A drift check cannot run on this data or with this configuration; the message says why."""
+
+
+@dataclass(frozen=True)
+class StatTestInfo:
+    name: str  # Evidently's registered name (what a configuration uses)
+    display_name: str  # what Evidently reports as the method
+    kinds: frozenset[str]  # column kinds Evidently accepts the test for (when configured)
+    default_threshold: float
+    rule: str  # P_LT: drift when score < threshold; P_LE: <=; D_GE: >=; D_GT: >
+
+    def detected(self, score: float, threshold: float) -> bool:
+        if self.rule == P_LT:
+            return score < threshold
+        if self.rule == P_LE:
+            return score <= threshold
+        if self.rule == D_GE:
+            return score >= threshold
+        return score > threshold
+
+
+def _info(name: str, display: str, kinds: tuple[str, ...], threshold: float, rule: str) -> StatTestInfo:
+    return StatTestInfo(name, display, frozenset(kinds), threshold, rule)
+
+
+_NUM, _CAT, _BOTH = (NUMERICAL,), (CATEGORICAL,), (NUMERICAL, CATEGORICAL)
+
+# Evidently 0.7's stat-test registry for numerical and categorical columns (checked against Evidently in the tests).
+STAT_TESTS: dict[str, StatTestInfo] = {
+    info.name: info
+    for info in (
+        _info("anderson", "Anderson-Darling", _NUM, 0.1, P_LT),
+        _info("chisquare", "chi-square p_value", _CAT, 0.05, P_LT),
+        _info("cramer_von_mises", "Cramer-von Mises", _NUM, 0.1, P_LE),
+        _info("ed", "Energy-distance", _NUM, 0.1, D_GT),
+        _info("es", "Epps-Singleton", _NUM, 0.05, P_LT),
+        _info("fisher_exact", "Fisher's Exact test", _CAT, 0.1, P_LT),
+        _info("g_test", "g_test", _CAT, 0.1, P_LT),
+        _info("hellinger", "Hellinger distance", _BOTH, 0.1, D_GE),
+        _info("jensenshannon", "Jensen-Shannon distance", _BOTH, 0.1, D_GE),
+        _info("kl_div", "Kullback-Leibler divergence", _BOTH, 0.1, D_GE),
+        _info("ks", "K-S p_value", _NUM, 0.05, P_LE),
+        _info("mannw", "Mann-Whitney U-rank test", _NUM, 0.05, P_LT),
+        _info("empirical_mmd", "empirical_mmd", _NUM, 0.1, P_LT),
+        _info("psi", "PSI", _BOTH, 0.1, D_GE),
+        _info("t_test", "t_test", _NUM, 0.05, P_LT),
+        _info("TVD", "Total-Variation-Distance", _CAT, 0.1, P_LT),
+        _info("wasserstein", "Wasserstein distance (normed)", _NUM, 0.1, D_GE),
+        _info("z", "Z-test p_value", _CAT, 0.05, P_LT),
+    )
+}
+# Computed here from the profile; every other test runs Evidently's own implementation.
+FAST_TESTS = frozenset({"ks", "wasserstein", "jensenshannon", "chisquare", "z", "psi", "kl_div"})
+SMALL_DATA_ROWS = 1000  # Evidently: reference (non-missing) rows <= 1000 -> small-data defaults
+
+
+# ---------------------------------------------------------------------------------------------------- config
+@dataclass
+class DriftConfig:
+    drift_share: float = 0.5  # dataset drift when share of drifted columns >= this
+    stattest: str | None = None  # Evidently stat-test name for every column (None = Evidently defaults)
+    num_stattest: str | None = None
+    cat_stattest: str | None = None
+    per_column_stattest: dict[str, str] = field(default_factory=dict)
+    stattest_threshold: float | None = None
+    per_column_threshold: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` with a clear message when a value is out of range or a stat test is unknown."""
+        if isinstance(self.drift_share, bool) or not isinstance(self.drift_share, int | float):
+            raise ValueError("drift_share must be a number between 0 and 1.")
+        if not (0 < float(self.drift_share) <= 1):
+            raise ValueError(f"drift_share must be > 0 and <= 1, not {self.drift_share!r}.")
+        for key in ("stattest", "num_stattest", "cat_stattest"):
+            value = getattr(self, key)
+            if value is not None:
+                _check_stattest(value, key, {"num_stattest": NUMERICAL, "cat_stattest": CATEGORICAL}.get(key))
+        if not isinstance(self.per_column_stattest, Mapping):
+            raise ValueError("per_column_stattest must be an object mapping column names to stat-test names.")
+        for column, value in self.per_column_stattest.items():
+            _check_stattest(value, f"per_column_stattest[{column!r}]", None)
+        if self.stattest_threshold is not None:
+            _check_threshold(self.stattest_threshold, "stattest_threshold")
+        if not isinstance(self.per_column_threshold, Mapping):
+            raise ValueError("per_column_threshold must be an object mapping column names to thresholds.")
+        for column, value in self.per_column_threshold.items():
+            _check_threshold(value, f"per_column_threshold[{column!r}]")
+
+    def method_name(self, spec: ColumnSpec) -> str | None:
+        """The configured stat-test name for a column (Evidently's precedence), or None for Evidently's default."""
+        if spec.name in self.per_column_stattest:
+            return self.per_column_stattest[spec.name]
+        by_kind = self.num_stattest if spec.kind == NUMERICAL else self.cat_stattest
+        return by_kind if by_kind is not None else self.stattest
+
+    def threshold(self, column: str) -> float | None:
+        if column in self.per_column_threshold:
+            return float(self.per_column_threshold[column])
+        return None if self.stattest_threshold is None else float(self.stattest_threshold)
+
+    def to_dict(self) -> dict:
+        return {
+            "drift_share": float(self.drift_share),
+            "stattest": self.stattest,
+            "num_stattest": self.num_stattest,
+            "cat_stattest": self.cat_stattest,
+            "per_column_stattest": dict(self.per_column_stattest),
+            "stattest_threshold": None if self.stattest_threshold is None else float(self.stattest_threshold),
+            "per_column_threshold": {k: float(v) for k, v in self.per_column_threshold.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DriftConfig:
+        """Build a config from JSON-like data; raises ``ValueError`` with a clear message on unknown keys, unknown stat
+        tests or bad values."""
+        if data is None:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise ValueError("The drift configuration must be a JSON object.")
+        known = {"drift_share", "stattest", "num_stattest", "cat_stattest", "per_column_stattest",
+                 "stattest_threshold", "per_column_threshold"}  # fmt: skip
+        unknown = sorted(str(k) for k in data if k not in known)
+        if unknown:
+            raise ValueError(
+                f"Unknown drift configuration key(s): {', '.join(unknown)}. Known keys: {', '.join(sorted(known))}."
+            )
+        kwargs: dict[str, Any] = {}
+        for key in known & set(data):
+            value = data[key]
+            if key in ("per_column_stattest", "per_column_threshold"):
+                value = {} if value is None else value
+                if not isinstance(value, Mapping):
+                    raise ValueError(f"{key} must be an object mapping column names to values.")
+                value = dict(value)
+            if key == "drift_share" and value is None:
+                continue
+            kwargs[key] = value
+        return cls(**kwargs)
+
+
+def _check_stattest(value: Any, where: str, kind: str | None) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be the name of an Evidently stat test, not {value!r}.")
+    info = STAT_TESTS.get(value)
+    if info is None:
+        raise ValueError(f"{where}: unknown stat test {value!r}. Available: {', '.join(sorted(STAT_TESTS))}.")
+    if kind is not None and kind not in info.kinds:
+        raise ValueError(f"{where}: stat test {value!r} does not apply to {kind} columns.")
+
+
+def _check_threshold(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{where} must be a finite number >= 0, not {value!r}.")
+
+
+# ---------------------------------------------------------------------------------------------------- results
+@dataclass
+class ColumnDrift:
+    column: str
+    kind: str
+    method: str
+    threshold: float
+    score: float
+    detected: bool
+
+
+@dataclass
+class DriftResult:
+    columns: list[ColumnDrift]
+    drifted_count: int
+    share: float
+    drift_share: float
+    dataset_drift: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "columns": [asdict(column) for column in self.columns],
+            "drifted_count": self.drifted_count,
+            "share": self.share,
+            "drift_share": self.drift_share,
+            "dataset_drift": self.dataset_drift,
+        }
+
+    @classmethod
+    def from_columns(cls, columns: list[ColumnDrift], drift_share: float) -> DriftResult:
+        drifted = sum(1 for column in columns if column.detected)
+        share = drifted / len(columns) if columns else 0.0
+        return cls(columns, drifted, share, float(drift_share), bool(columns) and share >= drift_share)
+
+
+# ---------------------------------------------------------------------------------------------------- samples
+class _NumericSample:
+    """The current values of a numeric column: finite, float64, sorted once and reused by every test."""
+
+    def __init__(self, series: pd.Series, name: str) -> None:
+        try:
+            values, _, _, self.is_integer = finite_values(series, name, where="current")
+        except ProfileError as exc:
+            raise DriftError(str(exc)) from exc
+        if values.size == 0:
+            raise DriftError(
+                f"Column {name!r} has no usable value in the current data (all missing or infinite): "
+                "drift cannot be computed for it."
+            )
+        self.values = np.sort(values)  # a copy: never sort the caller's frame in place
+
+    @property
+    def size(self) -> int:
+        return int(self.values.size)
+
+
+def _sorted_counts(values: np.ndarray) -> dict[float, int]:
+    """Value counts of a sorted array (as pandas' value_counts: -0.0 and 0.0 are one value)."""
+    if values.size == 0:
+        return {}
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(values)) + 1))
+    counts = np.diff(np.concatenate((starts, [values.size])))
+    return dict(zip(values[starts].tolist(), counts.tolist(), strict=True))
+
+
+def _union_keys(ref: Mapping, cur: Mapping) -> list:
+    return list(ref) + [key for key in cur if key not in ref]
+
+
+def _category_sort_key(key: Any) -> tuple:
+    if isinstance(key, str):
+        try:
+            return (0, float(key), key)
+        except ValueError:
+            return (1, 0.0, key)
+    return (0, float(key), "")
+
+
+# ---------------------------------------------------------------------------------------------------- stat tests
+def _wasserstein_norm(ref: NumericStats, cur: _NumericSample) -> float:
+    """scipy.stats.wasserstein_distance (its _cdf_distance, p=1) on pre-sorted samples, normed like Evidently."""
+    u, v = ref.values, cur.values
+    all_values = np.concatenate((u, v))
+    all_values.sort(kind="mergesort")  # two sorted runs: a linear merge
+    deltas = np.diff(all_values)
+    head = all_values[:-1]
+    u_cdf = u.searchsorted(head, "right") / u.size
+    v_cdf = v.searchsorted(head, "right") / v.size
+    distance = float(np.dot(np.abs(u_cdf - v_cdf), deltas))
+    return distance / max(ref.std, 0.001)
+
+
+def _ks(ref: NumericStats, cur: _NumericSample) -> float:
+    return float(sp_stats.ks_2samp(ref.values, cur.values)[1])
+
+
+def _counts_for(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> tuple[dict, dict]:
+    if isinstance(ref, NumericStats):
+        assert isinstance(cur, _NumericSample)
+        return _sorted_counts(ref.values), _sorted_counts(cur.values)
+    assert isinstance(cur, dict)
+    return ref.counts, cur
+
+
+def _chisquare(ref_counts: dict, cur_counts: dict) -> float:
+    keys = _union_keys(ref_counts, cur_counts)
+    n_ref, n_cur = sum(ref_counts.values()), sum(cur_counts.values())
+    k_norm = n_cur / n_ref
+    f_exp = [ref_counts.get(key, 0) * k_norm for key in keys]
+    f_obs = [cur_counts.get(key, 0) for key in keys]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(sp_stats.chisquare(f_obs, f_exp)[1])
+
+
+def _z_test(ref_counts: dict, cur_counts: dict) -> float:
+    if len(ref_counts) == 1 and len(cur_counts) == 1 and next(iter(ref_counts)) == next(iter(cur_counts)):
+        return 1.0
+    keys = _union_keys(ref_counts, cur_counts)
+    first = min(keys) if not isinstance(keys[0], str) else min(keys, key=_category_sort_key)
+    n1, n2 = sum(ref_counts.values()), sum(cur_counts.values())
+    p1 = float(n1 - ref_counts.get(first, 0)) / n1
+    p2 = float(n2 - cur_counts.get(first, 0)) / n2
+    pooled = float(p1 * n1 + p2 * n2) / (n1 + n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_stat = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2))
+        return float(2 * (1 - sp_stats.norm.cdf(np.abs(z_stat))))
+
+
+def _histogram_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """np.histogram(values, edges)[0] for sorted values (numpy's own _search_sorted_inclusive)."""
+    cum = np.concatenate(
+        (sorted_values.searchsorted(edges[:-1], "left"), sorted_values.searchsorted(edges[-1:], "right"))
+    )
+    return np.diff(cum)
+
+
+def _binned(
+    ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int], feel_zeroes: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evidently's stattests.utils.get_binned_data."""
+    if isinstance(ref, NumericStats) and ref.n_unique > 20:
+        assert isinstance(cur, _NumericSample)
+        lo = min(ref.values[0], cur.values[0])
+        hi = max(ref.values[-1], cur.values[-1])
+        size = ref.values.size + cur.size
+        is_integer = ref.is_integer and cur.is_integer
+        # np.histogram_bin_edges(combined, bins="sturges")
+        width = (hi - lo) / (np.log2(size) + 1.0)
+        if width:
+            if is_integer and width < 1:
+                width = 1
+            n_bins = int(np.ceil((hi - lo) / width))
+        else:
+            n_bins = 1
+        first, last = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+        edges = np.linspace(first, last, n_bins + 1, endpoint=True, dtype=np.float64)
+        ref_pct = _histogram_counts(ref.values, edges) / ref.values.size
+        cur_pct = _histogram_counts(cur.values, edges) / cur.size
+    else:
+        ref_counts, cur_counts = _counts_for(ref, cur)
+        keys = _union_keys(ref_counts, cur_counts)
+        n_ref, n_cur = sum(ref_counts.values()), sum(cur_counts.values())
+        ref_pct = np.array([ref_counts.get(key, 0) / n_ref for key in keys])
+        cur_pct = np.array([cur_counts.get(key, 0) / n_cur for key in keys])
+    if feel_zeroes:
+        for pct in (ref_pct, cur_pct):
+            smallest = min(pct[pct != 0])
+            np.place(pct, pct == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001)
+    return ref_pct, cur_pct
+
+
+def _jensenshannon(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> float:
+    ref_pct, cur_pct = _binned(ref, cur, False)
+    return float(sp_distance.jensenshannon(ref_pct, cur_pct, None))
+
+
+def _psi(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> float:
+    ref_pct, cur_pct = _binned(ref, cur, True)
+    return float(np.sum((ref_pct - cur_pct) * np.log(ref_pct / cur_pct)))
+
+
+def _kl_div(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> float:
+    ref_pct, cur_pct = _binned(ref, cur, True)
+    return float(sp_stats.entropy(ref_pct, cur_pct))
+
+
+def _evidently_fallback(
+    name: str,
+    column: str,
+    kind: str,
+    ref: NumericStats | CategoricalStats,
+    cur: _NumericSample | dict[str, int],
+    threshold: float,
+) -> tuple[float, bool]:
+    """Run Evidently's own implementation of a stat test we do not reimplement, on series rebuilt from the profile."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from evidently.legacy.calculations.stattests import get_stattest
+    from evidently.legacy.core import ColumnType
+
+    column_type = ColumnType.Numerical if kind == NUMERICAL else ColumnType.Categorical
+    if isinstance(ref, NumericStats):
+        assert isinstance(cur, _NumericSample)
+        ref_series = pd.Series(ref.values)
+        cur_series = pd.Series(cur.values)
+    else:
+        assert isinstance(cur, dict)
+        ref_series = pd.Series(np.repeat(np.array(list(ref.counts), dtype=object), list(ref.counts.values())))
+        cur_series = pd.Series(np.repeat(np.array(list(cur), dtype=object), list(cur.values())))
+    test = get_stattest(ref_series, cur_series, column_type, name)
+    try:
+        result = test(ref_series, cur_series, column_type, threshold)
+    except (ValueError, ArithmeticError, TypeError, IndexError) as exc:
+        raise DriftError(f"Evidently's stat test {name!r} failed on column {column!r}: {exc}") from exc
+    return float(result.drift_score), bool(result.drifted)
+
+
+_FAST: dict[str, Callable[..., float]] = {
+    "ks": _ks,
+    "wasserstein": _wasserstein_norm,
+    "jensenshannon": _jensenshannon,
+    "psi": _psi,
+    "kl_div": _kl_div,
+}
+
+
+def _default_test(kind: str, ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> str:
+    """Evidently's _get_default_stattest."""
+    if isinstance(ref, NumericStats):
+        assert isinstance(cur, _NumericSample)
+        n_ref = ref.values.size
+        if ref.n_unique > 5:
+            n_values = ref.n_unique  # already > 5: the union is larger
+        else:
+            n_values = len(_union_keys(_sorted_counts(ref.values), _sorted_counts(cur.values)))
+        if n_ref <= SMALL_DATA_ROWS:
+            if n_values <= 5:
+                return "chisquare" if n_values > 2 else "z"
+            return "ks"
+        return "jensenshannon" if n_values <= 5 else "wasserstein"
+    assert isinstance(cur, dict)
+    n_values = len(_union_keys(ref.counts, cur))
+    if ref.n_values <= SMALL_DATA_ROWS:
+        return "chisquare" if n_values > 2 else "z"
+    return "jensenshannon"
+
+
+def column_drift(spec: ColumnSpec, profile: ReferenceProfile, series: pd.Series, config: DriftConfig) -> ColumnDrift:
+    """The drift of one column: Evidently's method choice, threshold and verdict, computed from the profile."""
+    ref: NumericStats | CategoricalStats
+    cur: _NumericSample | dict[str, int]
+    if spec.kind == NUMERICAL:
+        ref = profile.numeric_stats(spec.name)
+        cur = _NumericSample(series, spec.name)
+    else:
+        ref = profile.categorical_stats(spec.name)
+        cur, _ = category_counts(series)
+        if not cur:
+            raise DriftError(
+                f"Column {spec.name!r} has no usable value in the current data (all missing): "
+                "drift cannot be computed for it."
+            )
+    configured = config.method_name(spec)
+    if configured is not None:
+        info = STAT_TESTS[configured]
+        if spec.kind not in info.kinds:
+            raise DriftError(f"Stat test {configured!r} does not apply to {spec.kind} column {spec.name!r}.")
+    else:
+        info = STAT_TESTS[_default_test(spec.kind, ref, cur)]
+    threshold = config.threshold(spec.name)
+    threshold = info.default_threshold if threshold is None else threshold
+    if info.name in _FAST:
+        score = _FAST[info.name](ref, cur)
+        detected = info.detected(score, threshold)
+    elif info.name in ("chisquare", "z"):
+        ref_counts, cur_counts = _counts_for(ref, cur)
+        score = _chisquare(ref_counts, cur_counts) if info.name == "chisquare" else _z_test(ref_counts, cur_counts)
+        detected = info.detected(score, threshold)
+    else:
+        score, detected = _evidently_fallback(info.name, spec.name, spec.kind, ref, cur, threshold)
+    return ColumnDrift(spec.name, spec.kind, info.display_name, float(threshold), float(score), bool(detected))
+
+
+def compute_drift(
+    profile: ReferenceProfile,
+    current: pd.DataFrame,
+    config: DriftConfig | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> DriftResult:
+    """Drift of ``current`` against the reference ``profile``: per column Evidently's method, threshold, score and
+    verdict, and the dataset verdict (share of drifted columns >= ``config.drift_share``). Raises ``DriftError``
+    (a ValueError) with a clear message when a column is missing, empty or of the wrong type."""
+    config = config or DriftConfig()
+    missing = [spec.name for spec in profile.columns if spec.name not in current.columns]
+    if missing:
+        raise DriftError(f"The current data lacks the reference column(s): {', '.join(missing)}.")
+    if current.columns.duplicated().any():
+        dup = sorted({str(c) for c in current.columns[current.columns.duplicated()]})
+        raise DriftError(f"The current data has duplicate column names: {', '.join(dup)}.")
+    results: list[ColumnDrift] = []
+    total = len(profile.columns)
+    for index, spec in enumerate(profile.columns):
+        results.append(column_drift(spec, profile, current[spec.name], config))
+        if progress is not None:
+            progress(int((index + 1) * 100 / total))
+    return DriftResult.from_columns(results, config.drift_share)
+
+
+# ---------------------------------------------------------------------------------------------------- Evidently
+def evidently_preset_kwargs(config: DriftConfig | None) -> dict[str, Any]:
+    """The ``DataDriftPreset`` arguments equivalent to ``config``."""
+    config = config or DriftConfig()
+    return {
+        "drift_share": float(config.drift_share),
+        "method": config.stattest,
+        "num_method": config.num_stattest,
+        "cat_method": config.cat_stattest,
+        "per_column_method": dict(config.per_column_stattest) or None,
+        "threshold": config.stattest_threshold,
+        "per_column_threshold": dict(config.per_column_threshold) or None,
+    }
+
+
+def _run_evidently(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: list[ColumnSpec], config: DriftConfig | None
+) -> Any:
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    definition = DataDefinition(
+        numerical_columns=[spec.name for spec in columns if spec.kind == NUMERICAL],
+        categorical_columns=[spec.name for spec in columns if spec.kind == CATEGORICAL],
+    )
+    names = [spec.name for spec in columns]
+    report = Report([DataDriftPreset(columns=names, **evidently_preset_kwargs(config))], include_tests=True)
+    return report.run(
+        Dataset.from_pandas(current[names], data_definition=definition),
+        Dataset.from_pandas(reference[names], data_definition=definition),
+    )
+
+
+def evidently_html_report(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: list[ColumnSpec], config: DriftConfig | None = None
+) -> str:
+    """Evidently's own HTML report (``DataDriftPreset``), for the browser. JavaScript-driven: not for PDFs."""
+    return str(_run_evidently(reference, current, columns, config).get_html_str(as_iframe=False))
+
+
+def evidently_drift(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: list[ColumnSpec], config: DriftConfig | None = None
+) -> DriftResult:
+    """A plain Evidently ``DataDriftPreset`` run, read into a ``DriftResult`` (the yardstick for ``compute_drift``)."""
+    snapshot = _run_evidently(reference, current, columns, config)
+    data = snapshot.dict()
+    kinds = {spec.name: spec.kind for spec in columns}
+    detected: dict[str, bool] = {}
+    for test in data["tests"]:
+        params = test["metric_config"]["params"]
+        if params.get("type") == "evidently:metric_v2:ValueDrift":
+            detected[params["column"]] = test["status"] == "FAIL"
+    by_display = {info.display_name: info for info in STAT_TESTS.values()}
+    out: list[ColumnDrift] = []
+    count = share = None
+    for metric in data["metrics"]:
+        cfg = metric["config"]
+        if cfg["type"] == "evidently:metric_v2:DriftedColumnsCount":
+            count, share = metric["value"]["count"], metric["value"]["share"]
+        elif cfg["type"] == "evidently:metric_v2:ValueDrift":
+            method = cfg["method"]
+            # A configured method is reported by its registered name, a default one by its display name.
+            info = STAT_TESTS.get(method) or by_display[method]
+            out.append(
+                ColumnDrift(
+                    column=cfg["column"],
+                    kind=kinds[cfg["column"]],
+                    method=info.display_name,
+                    threshold=float(cfg["threshold"]),
+                    score=float(metric["value"]),
+                    detected=detected[cfg["column"]],
+                )
+            )
+    result = DriftResult.from_columns(out, (config or DriftConfig()).drift_share)
+    if count is not None:
+        result.drifted_count, result.share = int(count), float(share)
+        result.dataset_drift = result.share >= result.drift_share
+    return result

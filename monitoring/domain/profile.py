@@ -1,0 +1,317 @@
+"""The reference profile: what every drift (and data-quality) check needs from a reference dataset, computed ONCE.
+
+No Django imports. Per numeric column: the sorted finite values (float64), the missing count, the number of
+infinite values, min, max, unique count and the population standard deviation (computed the way Evidently computes
+it, on the column in its original order). Per categorical column: the value counts (keys are canonical strings).
+
+Evidently drops NaN and +-inf before every stat test, so the sorted values and the category counts here are exactly
+the reference sample a stat test sees. Serialisation is ``np.savez`` with a JSON header; loading uses
+``allow_pickle=False``: a profile file can never execute code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NUMERICAL, CATEGORICAL = "numerical", "categorical"
+KINDS = (NUMERICAL, CATEGORICAL)
+FORMAT_VERSION = 1
+
+
+class ProfileError(ValueError):
+    """The reference data cannot be profiled (or a stored profile cannot be read); the message says why."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: str  # NUMERICAL or CATEGORICAL
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ProfileError(f"Column {self.name!r}: kind must be one of {', '.join(KINDS)}, not {self.kind!r}.")
+
+
+@dataclass
+class NumericStats:
+    """A numeric column of the reference. ``values`` are the finite values, sorted ascending."""
+
+    values: np.ndarray
+    n_missing: int
+    n_infinite: int
+    minimum: float
+    maximum: float
+    n_unique: int
+    std: float  # np.std (ddof=0) of the finite values in their original order, as Evidently computes it
+    is_integer: bool  # the source dtype was an integer type (numpy's histogram bins differ for integer data)
+
+
+@dataclass
+class CategoricalStats:
+    """A categorical column of the reference: value -> count, missing values excluded."""
+
+    counts: dict[str, int]
+    n_missing: int
+
+    @property
+    def n_values(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class ReferenceProfile:
+    """Everything a drift check (and data-quality check) needs from a reference dataset, computed ONCE at upload:
+    per numeric column the sorted non-null values (float64), min, max, unique count, missing share; per categorical
+    column the value counts; n_rows."""
+
+    columns: list[ColumnSpec]
+    n_rows: int
+    numeric: dict[str, NumericStats] = field(default_factory=dict, repr=False)
+    categorical: dict[str, CategoricalStats] = field(default_factory=dict, repr=False)
+
+    # ----------------------------------------------------------------------------------------------- building
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, columns: list[ColumnSpec]) -> ReferenceProfile:
+        """Profile ``columns`` of ``frame``. Raises ``ProfileError`` naming the column when one is missing, a numeric
+        column holds non-numbers, or a column has no usable (non-missing, finite) value."""
+        if not columns:
+            raise ProfileError("The reference profile needs at least one column.")
+        names = [spec.name for spec in columns]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ProfileError(f"Duplicate column names: {', '.join(duplicates)}.")
+        if frame.columns.duplicated().any():
+            dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+            raise ProfileError(f"The reference data has duplicate column names: {', '.join(dup)}.")
+        profile = cls(columns=list(columns), n_rows=len(frame))
+        for spec in columns:
+            if spec.name not in frame.columns:
+                raise ProfileError(f"Column {spec.name!r} is not in the reference data.")
+            series = frame[spec.name]
+            if spec.kind == NUMERICAL:
+                profile.numeric[spec.name] = numeric_stats(series, spec.name, where="reference")
+            else:
+                profile.categorical[spec.name] = categorical_stats(series, spec.name, where="reference")
+        return profile
+
+    # ----------------------------------------------------------------------------------------------- reading
+    def spec(self, name: str) -> ColumnSpec:
+        for spec in self.columns:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"Column {name!r} is not in the reference profile.")
+
+    def numeric_stats(self, name: str) -> NumericStats:
+        try:
+            return self.numeric[name]
+        except KeyError:
+            raise KeyError(f"Column {name!r} is not a numeric column of the reference profile.") from None
+
+    def categorical_stats(self, name: str) -> CategoricalStats:
+        try:
+            return self.categorical[name]
+        except KeyError:
+            raise KeyError(f"Column {name!r} is not a categorical column of the reference profile.") from None
+
+    def numeric_range(self, name: str) -> tuple[float, float]:
+        stats = self.numeric_stats(name)
+        return stats.minimum, stats.maximum
+
+    def sorted_values(self, name: str) -> np.ndarray:
+        """The finite reference values of a numeric column, sorted (read-only view)."""
+        values = self.numeric_stats(name).values.view()
+        values.flags.writeable = False
+        return values
+
+    def categories(self, name: str) -> dict[str, int]:
+        return dict(self.categorical_stats(name).counts)
+
+    def unique_count(self, name: str) -> int:
+        if name in self.numeric:
+            return self.numeric[name].n_unique
+        return len(self.categorical_stats(name).counts)
+
+    def missing_share(self, name: str) -> float:
+        self.spec(name)
+        if not self.n_rows:
+            return 0.0
+        stats = self.numeric.get(name) or self.categorical[name]
+        return stats.n_missing / self.n_rows
+
+    # ----------------------------------------------------------------------------------------------- storage
+    def to_bytes(self) -> bytes:
+        """Serialise without pickle: an ``.npz`` archive with a JSON header and one float64 array per numeric column."""
+        header: dict[str, Any] = {
+            "format": FORMAT_VERSION,
+            "n_rows": self.n_rows,
+            "columns": [{"name": spec.name, "kind": spec.kind} for spec in self.columns],
+            "numeric": {},
+            "categorical": {},
+        }
+        arrays: dict[str, np.ndarray] = {}
+        for index, spec in enumerate(self.columns):
+            if spec.kind == NUMERICAL:
+                stats = self.numeric[spec.name]
+                key = f"num_{index}"
+                arrays[key] = np.ascontiguousarray(stats.values, dtype=np.float64)
+                header["numeric"][spec.name] = {
+                    "array": key,
+                    "n_missing": stats.n_missing,
+                    "n_infinite": stats.n_infinite,
+                    "minimum": stats.minimum,
+                    "maximum": stats.maximum,
+                    "n_unique": stats.n_unique,
+                    "std": stats.std,
+                    "is_integer": stats.is_integer,
+                }
+            else:
+                stats_c = self.categorical[spec.name]
+                header["categorical"][spec.name] = {
+                    "keys": list(stats_c.counts.keys()),
+                    "counts": [int(v) for v in stats_c.counts.values()],
+                    "n_missing": stats_c.n_missing,
+                }
+        encoded = json.dumps(header, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        arrays["header"] = np.frombuffer(encoded, dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ReferenceProfile:
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                header = json.loads(archive["header"].tobytes().decode("utf-8"))
+                if header.get("format") != FORMAT_VERSION:
+                    raise ProfileError(f"Unsupported reference profile format {header.get('format')!r}.")
+                columns = [ColumnSpec(item["name"], item["kind"]) for item in header["columns"]]
+                profile = cls(columns=columns, n_rows=int(header["n_rows"]))
+                for name, item in header["numeric"].items():
+                    values = np.asarray(archive[item["array"]], dtype=np.float64)
+                    profile.numeric[name] = NumericStats(
+                        values=values,
+                        n_missing=int(item["n_missing"]),
+                        n_infinite=int(item["n_infinite"]),
+                        minimum=float(item["minimum"]),
+                        maximum=float(item["maximum"]),
+                        n_unique=int(item["n_unique"]),
+                        std=float(item["std"]),
+                        is_integer=bool(item["is_integer"]),
+                    )
+                for name, item in header["categorical"].items():
+                    profile.categorical[name] = CategoricalStats(
+                        counts=dict(zip(item["keys"], (int(c) for c in item["counts"]), strict=True)),
+                        n_missing=int(item["n_missing"]),
+                    )
+        except ProfileError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise ProfileError(f"Not a readable reference profile: {exc}") from exc
+        for spec in profile.columns:
+            if spec.name not in (profile.numeric if spec.kind == NUMERICAL else profile.categorical):
+                raise ProfileError(f"Reference profile is missing the statistics of column {spec.name!r}.")
+        return profile
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+def finite_values(series: pd.Series, name: str, *, where: str) -> tuple[np.ndarray, int, int, bool]:
+    """The finite values of a numeric column as float64 (original order), its NaN count and its +-inf count."""
+    if not (pd.api.types.is_numeric_dtype(series.dtype) or series.dtype == bool):
+        raise ProfileError(f"Column {name!r} in the {where} data should contain numerical values only.")
+    is_integer = pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    n_nan = int(np.isnan(values).sum())
+    finite = np.isfinite(values)
+    n_finite = int(finite.sum())
+    if n_finite != len(values):
+        values = values[finite]
+    return values, n_nan, len(finite) - n_finite - n_nan, is_integer
+
+
+def numeric_stats(series: pd.Series, name: str, *, where: str = "reference") -> NumericStats:
+    values, n_nan, n_inf, is_integer = finite_values(series, name, where=where)
+    if values.size == 0:
+        raise ProfileError(
+            f"Column {name!r} has no usable value in the {where} data (all missing or infinite): "
+            "drift cannot be computed for it."
+        )
+    # Evidently computes np.std on the cleaned pandas Series in its original order: do the same, before sorting.
+    std = float(np.std(pd.Series(values, copy=False)))
+    ordered = np.sort(values, kind="stable")
+    n_unique = int(np.count_nonzero(np.diff(ordered))) + 1
+    return NumericStats(
+        values=ordered,
+        n_missing=n_nan,
+        n_infinite=n_inf,
+        minimum=float(ordered[0]),
+        maximum=float(ordered[-1]),
+        n_unique=n_unique,
+        std=std,
+        is_integer=is_integer,
+    )
+
+
+def category_key(value: Any) -> str:
+    """Canonical text of a category, so that 1, 1.0 and np.int64(1) (equal for pandas) count as one value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        as_float = float(value)
+        if math.isfinite(as_float) and as_float.is_integer() and abs(as_float) < 2**53:
+            return str(int(as_float))
+        return repr(as_float)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def category_counts(series: pd.Series) -> tuple[dict[str, int], int]:
+    """Value counts of a categorical column (missing values and +-inf excluded, as Evidently does) and the NaN count."""
+    n_missing = int(series.isna().sum())
+    if pd.api.types.is_float_dtype(series.dtype):
+        series = series[np.isfinite(series.to_numpy(dtype=np.float64, na_value=np.nan))]
+    elif (
+        series.dtype == object
+        and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty")
+        and _may_hold_inf(series)
+    ):
+        # Evidently replaces +-inf by NaN in every column before a stat test.
+        series = series[~series.isin([np.inf, -np.inf])]
+    counts = series.value_counts(dropna=True, sort=False)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        counts = counts[counts > 0]
+    index = counts.index
+    values = counts.to_numpy()
+    out: dict[str, int] = {}
+    if index.inferred_type == "string":
+        for key, count in zip(index.tolist(), values.tolist(), strict=True):
+            out[key] = out.get(key, 0) + int(count)
+    else:
+        for key, count in zip(index.tolist(), values.tolist(), strict=True):
+            canonical = category_key(key)
+            out[canonical] = out.get(canonical, 0) + int(count)
+    return out, n_missing
+
+
+def _may_hold_inf(series: pd.Series) -> bool:
+    return series.map(lambda v: isinstance(v, float | np.floating) and math.isinf(v)).any()  # type: ignore[no-any-return]
+
+
+def categorical_stats(series: pd.Series, name: str, *, where: str = "reference") -> CategoricalStats:
+    counts, n_missing = category_counts(series)
+    if not counts:
+        raise ProfileError(
+            f"Column {name!r} has no usable value in the {where} data (all missing): drift cannot be computed for it."
+        )
+    return CategoricalStats(counts=counts, n_missing=n_missing)
