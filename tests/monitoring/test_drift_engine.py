@@ -153,8 +153,11 @@ def test_nan_inf_constant_and_unseen_categories_match_evidently():
     [
         DriftConfig(stattest="psi"),
         DriftConfig(num_stattest="ks", cat_stattest="chisquare", stattest_threshold=0.01, drift_share=0.3),
-        DriftConfig(stattest="jensenshannon", per_column_stattest={"normal": "wasserstein", "ints": "kl_div"},
-                    per_column_threshold={"normal": 0.05, "colour": 0.2}),  # fmt: skip
+        DriftConfig(
+            stattest="jensenshannon",
+            per_column_stattest={"normal": "wasserstein", "ints": "kl_div"},
+            per_column_threshold={"normal": 0.05, "colour": 0.2},
+        ),
         DriftConfig(num_stattest="t_test", cat_stattest="hellinger"),  # Evidently's own implementations (fallback)
         DriftConfig(num_stattest="mannw", per_column_stattest={"normal": "anderson", "uniform": "ed"}),
         DriftConfig(num_stattest="cramer_von_mises", per_column_stattest={"normal": "es"}),
