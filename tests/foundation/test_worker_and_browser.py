@@ -62,6 +62,13 @@ def test_supervisor_serves_and_ctrl_c_leaves_no_process_behind(tmp_path):
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+    # A schedule for beat: proves the embedded beat really sends (it did not when embedded in the worker with -B).
+    schedule = (
+        "from django_celery_beat.models import IntervalSchedule, PeriodicTask;"
+        "s, _ = IntervalSchedule.objects.get_or_create(every=1, period='seconds');"
+        "PeriodicTask.objects.create(name='beat-probe', task='mlops_gov.ping', interval=s)"
+    )
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", schedule], cwd=ROOT, env=env, check=True, timeout=120)
     proc = subprocess.Popen([sys.executable, "-m", "mlops_gov.supervisor"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     try:
@@ -76,6 +83,17 @@ def test_supervisor_serves_and_ctrl_c_leaves_no_process_behind(tmp_path):
         assert b'"worker": {"ok": true' in body, body
         login_page = urllib.request.urlopen("http://127.0.0.1:8765/login/", timeout=10).read()
         assert b"Log in to mlops-gov" in login_page
+        count_beats = (
+            "from django_celery_results.models import TaskResult as T;"
+            "print(T.objects.filter(task_name='mlops_gov.ping', periodic_task_name='beat-probe').count())"
+        )
+        beats = 0
+        while beats == 0 and time.monotonic() < deadline + 30:
+            out = subprocess.run([sys.executable, "manage.py", "shell", "-c", count_beats], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=120)  # fmt: skip
+            beats = int(out.stdout.strip().splitlines()[-1])
+            time.sleep(1)
+        assert beats >= 1, "beat never delivered the scheduled task to the worker"
         descendants = _children_of(proc.pid)
         assert len(descendants) >= 3
     finally:
