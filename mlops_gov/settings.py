@@ -183,6 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "mlops_gov.api.authentication.BearerTokenAuthentication",
     ],
     # Deny by default: every view must name the permission it needs.
     "DEFAULT_PERMISSION_CLASSES": ["mlops_gov.api.permissions.DenyAll"],

@@ -27,6 +27,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("api/2.0/mlflow/", include("registry.mlflow_api.urls")),
     path("models/", include("registry.urls")),
     path("assessments/", include("assessments.urls")),
     path("monitoring/", include("monitoring.urls")),

@@ -1,0 +1,228 @@
+"""Reads of the MLflow door: each answers in a fixed number of queries, whatever the page size."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
+
+from registry.mlflow_api import shapes
+from registry.mlflow_api.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowError
+from registry.mlflow_api.filters import Condition, like_to_regex
+from registry.models import ModelAlias, ModelVersion, RegisteredModel
+
+MAX_OFFSET = 10_000_000
+_MODEL_FIELDS = ("id", "name", "description", "tags", "created_at", "updated_at")
+_VERSION_FIELDS = ("id", "model", "version", "description", "source_uri", "run_id", "tags", "stage", "created_at",
+                   "updated_at")  # fmt: skip
+
+
+# --- page tokens ----------------------------------------------------------------------------------------------------
+
+
+def encode_page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def decode_page_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4)))
+        offset = data["offset"]
+    except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error):
+        raise MlflowError(INVALID_PARAMETER_VALUE, "Invalid page token: it was not issued by this server.") from None
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise MlflowError(INVALID_PARAMETER_VALUE, "Invalid page token: offset out of range.")
+    return offset
+
+
+# --- single objects -------------------------------------------------------------------------------------------------
+
+
+def get_model(name: str) -> RegisteredModel:
+    model = RegisteredModel.objects.filter(name=name).select_related("team").first()
+    if model is None:
+        raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Registered Model with name={name} not found")
+    return model
+
+
+def model_exists(name: str) -> bool:
+    return RegisteredModel.objects.filter(name=name).exists()
+
+
+def get_version(name: str, number: int) -> ModelVersion:
+    version = ModelVersion.objects.filter(model__name=name, version=number).select_related("model").first()
+    if version is None:
+        raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Model Version (name={name}, version={number}) not found")
+    return version
+
+
+def version_entity(version: ModelVersion) -> dict[str, Any]:
+    aliases = list(ModelAlias.objects.filter(version_id=version.pk).values_list("alias", flat=True))
+    return shapes.model_version(version, model_name=version.model.name, aliases=aliases)
+
+
+def version_by_alias(name: str, alias: str) -> dict[str, Any]:
+    found = ModelAlias.objects.filter(model__name=name, alias=alias).select_related("version__model").first()
+    if found is None:
+        if not RegisteredModel.objects.filter(name=name).exists():
+            raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Registered Model with name={name} not found")
+        raise MlflowError(INVALID_PARAMETER_VALUE, f"Registered model alias {alias} not found.")
+    return version_entity(found.version)
+
+
+# --- registered models with their aliases and latest versions -------------------------------------------------------
+
+
+def latest_versions(model_ids: list[int], stages: list[str] | None = None) -> dict[int, list[ModelVersion]]:
+    """The newest version of each stage of each model, in one query."""
+    if not model_ids:
+        return {}
+    newer = ModelVersion.objects.filter(
+        model=OuterRef("model"), stage=OuterRef("stage"), version__gt=OuterRef("version")
+    )
+    qs = ModelVersion.objects.filter(model_id__in=model_ids).exclude(Exists(newer))
+    if stages is not None:
+        qs = qs.filter(stage__in=stages)
+    result: dict[int, list[ModelVersion]] = defaultdict(list)
+    for version in qs.only(*_VERSION_FIELDS).order_by("model_id", "version"):
+        result[version.model_id].append(version)
+    return result
+
+
+def aliases_of_models(model_ids: list[int]) -> list[tuple[int, str, int, int]]:
+    """(model_id, alias, version_id, version number) rows, one query."""
+    if not model_ids:
+        return []
+    return list(
+        ModelAlias.objects.filter(model_id__in=model_ids)
+        .order_by("model_id", "alias")
+        .values_list("model_id", "alias", "version_id", "version__version")
+    )
+
+
+def model_entities(models: list[RegisteredModel]) -> list[dict[str, Any]]:
+    ids = [m.pk for m in models]
+    latest = latest_versions(ids)
+    alias_rows = aliases_of_models(ids)
+    by_model: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    by_version: dict[int, list[str]] = defaultdict(list)
+    for model_id, alias, version_id, number in alias_rows:
+        by_model[model_id].append((alias, number))
+        by_version[version_id].append(alias)
+    out = []
+    for model in models:
+        versions = [
+            shapes.model_version(v, model_name=model.name, aliases=by_version.get(v.pk))
+            for v in latest.get(model.pk, [])
+        ]
+        out.append(shapes.registered_model(model, aliases=by_model.get(model.pk), latest_versions=versions))
+    return out
+
+
+def model_entity(model: RegisteredModel) -> dict[str, Any]:
+    return model_entities([model])[0]
+
+
+# --- search ---------------------------------------------------------------------------------------------------------
+
+
+class TagText(Func):
+    """The text of one key of the ``tags`` JSON object (NULL when absent); keys with dots or spaces are safe, the key
+    is a bound parameter on both databases."""
+
+    output_field = TextField()
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(F("tags"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        lhs, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"({lhs} ->> %s)", [*params, self.key]
+        return f"JSON_EXTRACT({lhs}, %s)", [*params, "$." + json.dumps(self.key)]
+
+
+def _string_q(field: str, op: str, value: str) -> Q:
+    if op == "=":
+        return Q(**{field: value})
+    if op == "!=":
+        return ~Q(**{field: value})
+    if op == "LIKE":
+        return Q(**{f"{field}__regex": like_to_regex(value)})
+    if op == "ILIKE":
+        return Q(**{f"{field}__iregex": like_to_regex(value)})
+    raise MlflowError(INVALID_PARAMETER_VALUE, f"Operator {op} is not supported here.")
+
+
+def _apply_conditions(qs: QuerySet, conditions: list[Condition], fields: dict[str, str]) -> QuerySet:
+    for index, cond in enumerate(conditions):
+        if cond.kind == "tag":
+            alias = f"_mlflow_tag_{index}"
+            qs = qs.alias(**{alias: TagText(cond.key)})
+            if cond.op == "!=":
+                # A missing tag is "not equal" too (how the client's prompt-exclusion clause must behave).
+                qs = qs.filter(Q(**{f"{alias}__isnull": True}) | ~Q(**{alias: cond.value}))
+            else:
+                qs = qs.filter(_string_q(alias, cond.op, str(cond.value)))
+            continue
+        field = fields[cond.key]
+        if cond.op == "IN":
+            qs = qs.filter(**{f"{field}__in": list(cond.value)})
+        elif isinstance(cond.value, int):
+            lookup = {"=": "exact", "<": "lt", ">": "gt", "<=": "lte", ">=": "gte"}.get(cond.op)
+            qs = (
+                qs.exclude(**{field: cond.value})
+                if cond.op == "!="
+                else qs.filter(**{f"{field}__{lookup}": cond.value})
+            )
+        else:
+            qs = qs.filter(_string_q(field, cond.op, str(cond.value)))
+    return qs
+
+
+def _ordered(qs: QuerySet, order: list[tuple[str, bool]], default: list[str]) -> QuerySet:
+    keys = [f"-{field}" if desc else field for field, desc in order] or list(default)
+    return qs.order_by(*keys, "pk")
+
+
+def search_models(
+    *, conditions: list[Condition], order: list[tuple[str, bool]], offset: int, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    qs = _apply_conditions(RegisteredModel.objects.only(*_MODEL_FIELDS), conditions, {"name": "name"})
+    rows = list(_ordered(qs, order, ["name"])[offset : offset + limit + 1])
+    token = encode_page_token(offset + limit) if len(rows) > limit else None
+    return model_entities(rows[:limit]), token
+
+
+def search_versions(
+    *, conditions: list[Condition], order: list[tuple[str, bool]], offset: int, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    fields = {"name": "model__name", "version_number": "version", "run_id": "run_id", "source_path": "source_uri"}
+    qs = ModelVersion.objects.select_related("model").only(*_VERSION_FIELDS, "model__name")
+    qs = _apply_conditions(qs, conditions, fields)
+    rows = list(_ordered(qs, order, ["model__name", "-version"])[offset : offset + limit + 1])
+    token = encode_page_token(offset + limit) if len(rows) > limit else None
+    rows = rows[:limit]
+    aliases: dict[int, list[str]] = defaultdict(list)
+    if rows:
+        for version_id, alias in ModelAlias.objects.filter(version_id__in=[v.pk for v in rows]).values_list(
+            "version_id", "alias"
+        ):
+            aliases[version_id].append(alias)
+    return [shapes.model_version(v, model_name=v.model.name, aliases=aliases.get(v.pk)) for v in rows], token
+
+
+def latest_version_entities(model: RegisteredModel, stages: list[str] | None) -> list[dict[str, Any]]:
+    versions = latest_versions([model.pk], stages).get(model.pk, [])
+    alias_rows = aliases_of_models([model.pk]) if versions else []
+    by_version: dict[int, list[str]] = defaultdict(list)
+    for _, alias, version_id, _number in alias_rows:
+        by_version[version_id].append(alias)
+    return [shapes.model_version(v, model_name=model.name, aliases=by_version.get(v.pk)) for v in versions]
