@@ -123,7 +123,9 @@ def test_full_story_through_the_stock_client(personas, api, live_server, mlflow_
 @pytest.mark.django_db(transaction=True)
 def test_protected_alias_is_held_for_approval(personas, api, live_server, mlflow_env):
     PromotionPolicy.objects.filter(risk_tier="high").update(required_gates=[], approvals_required=2)
-    model = RegisteredModel.objects.create(name="sepsis", owner=personas.scientist, team=personas.team, risk_tier="high")
+    model = RegisteredModel.objects.create(
+        name="sepsis", owner=personas.scientist, team=personas.team, risk_tier="high"
+    )
     client = client_for(live_server, mlflow_env, personas.scientist)
     client.create_model_version("sepsis", "s3://models/sepsis/1")
     client.set_registered_model_alias("sepsis", "shadow", "1")  # not protected: direct
