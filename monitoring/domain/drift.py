@@ -284,16 +284,32 @@ def _category_sort_key(key: Any) -> tuple:
 
 # ---------------------------------------------------------------------------------------------------- stat tests
 def _wasserstein_norm(ref: NumericStats, cur: _NumericSample) -> float:
-    """scipy.stats.wasserstein_distance (its _cdf_distance, p=1) on pre-sorted samples, normed like Evidently."""
-    u, v = ref.values, cur.values
-    all_values = np.concatenate((u, v))
-    all_values.sort(kind="mergesort")  # two sorted runs: a linear merge
-    deltas = np.diff(all_values)
-    head = all_values[:-1]
-    u_cdf = u.searchsorted(head, "right") / u.size
-    v_cdf = v.searchsorted(head, "right") / v.size
-    distance = float(np.dot(np.abs(u_cdf - v_cdf), deltas))
-    return distance / max(ref.std, 0.001)
+    """Evidently's normed Wasserstein: scipy.stats.wasserstein_distance / max(std(reference), 0.001), from the sorted
+    samples in O(n + m), with no search and no re-sort: W1 is the integral of |F^-1(t) - G^-1(t)| over t in [0, 1]."""
+    return _wasserstein_sorted(ref.values, cur.values) / max(ref.std, 0.001)
+
+
+def _wasserstein_sorted(u: np.ndarray, v: np.ndarray) -> float:
+    """W1 between the empirical distributions of two sorted samples (same value as scipy's, to ~1e-15).
+
+    The quantile functions are steps at t = i/n and t = j/m. In integer units of 1/(n*m) the breakpoints are
+    a_i = i*m and b_j = j*n; their merged order is known arithmetically (a_i has ceil(i*m/n) b's before it), so the
+    merge needs no search. On each merged interval the quantile indices are floor(t*n) and floor(t*m)."""
+    n, m = u.size, v.size
+    if n == m:
+        return float(np.abs(u - v).sum() / n)
+    i = np.arange(n + 1, dtype=np.int64)
+    j = np.arange(m + 1, dtype=np.int64)
+    a = i * m
+    b = j * n
+    t = np.empty(n + m + 2, dtype=np.int64)
+    t[i + (a + n - 1) // n] = a  # ties: a_i goes before an equal b_j (zero-length interval, no contribution)
+    t[j + b // m + 1] = b
+    head = t[:-1]
+    iu = np.minimum(head // m, n - 1)
+    iv = np.minimum(head // n, m - 1)
+    lengths = np.diff(t) / (float(n) * float(m))
+    return float(np.dot(lengths, np.abs(u[iu] - v[iv])))
 
 
 def _ks(ref: NumericStats, cur: _NumericSample) -> float:

@@ -226,13 +226,16 @@ def finite_values(series: pd.Series, name: str, *, where: str) -> tuple[np.ndarr
     if not (pd.api.types.is_numeric_dtype(series.dtype) or series.dtype == bool):
         raise ProfileError(f"Column {name!r} in the {where} data should contain numerical values only.")
     is_integer = pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    n_nan = int(np.isnan(values).sum())
+    if isinstance(series.dtype, np.dtype):
+        values = series.to_numpy().astype(np.float64, copy=False)  # a view for float64: no copy, no NA pass
+    else:  # pandas extension dtypes (nullable Int64, Float64, ...)
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     finite = np.isfinite(values)
-    n_finite = int(finite.sum())
-    if n_finite != len(values):
-        values = values[finite]
-    return values, n_nan, len(finite) - n_finite - n_nan, is_integer
+    if finite.all():
+        return values, 0, 0, is_integer
+    n_nan = int(np.isnan(values).sum())
+    n_bad = len(values) - int(np.count_nonzero(finite))
+    return values[finite], n_nan, n_bad - n_nan, is_integer
 
 
 def numeric_stats(series: pd.Series, name: str, *, where: str = "reference") -> NumericStats:
@@ -244,7 +247,7 @@ def numeric_stats(series: pd.Series, name: str, *, where: str = "reference") -> 
         )
     # Evidently computes np.std on the cleaned pandas Series in its original order: do the same, before sorting.
     std = float(np.std(pd.Series(values, copy=False)))
-    ordered = np.sort(values, kind="stable")
+    ordered = np.sort(values)
     n_unique = int(np.count_nonzero(np.diff(ordered))) + 1
     return NumericStats(
         values=ordered,
@@ -277,35 +280,31 @@ def category_key(value: Any) -> str:
 
 
 def category_counts(series: pd.Series) -> tuple[dict[str, int], int]:
-    """Value counts of a categorical column (missing values and +-inf excluded, as Evidently does) and the NaN count."""
-    n_missing = int(series.isna().sum())
-    if pd.api.types.is_float_dtype(series.dtype):
-        series = series[np.isfinite(series.to_numpy(dtype=np.float64, na_value=np.nan))]
-    elif (
-        series.dtype == object
-        and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty")
-        and _may_hold_inf(series)
-    ):
-        # Evidently replaces +-inf by NaN in every column before a stat test.
-        series = series[~series.isin([np.inf, -np.inf])]
-    counts = series.value_counts(dropna=True, sort=False)
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        counts = counts[counts > 0]
+    """Value counts of a categorical column (missing values and +-inf excluded, as Evidently does) and the NaN count.
+
+    One hashing pass (``value_counts(dropna=False)``); NaN and +-inf are then removed from the (small) index."""
+    counts = series.value_counts(dropna=False, sort=False)
     index = counts.index
     values = counts.to_numpy()
+    n_missing = 0
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        keep = values > 0  # unused categories are listed with a zero count
+        index, values = index[keep], values[keep]
+    if index.hasnans:
+        missing = np.asarray(index.isna())
+        n_missing = int(values[missing].sum())
+        index, values = index[~missing], values[~missing]
     out: dict[str, int] = {}
     if index.inferred_type == "string":
         for key, count in zip(index.tolist(), values.tolist(), strict=True):
             out[key] = out.get(key, 0) + int(count)
-    else:
-        for key, count in zip(index.tolist(), values.tolist(), strict=True):
-            canonical = category_key(key)
-            out[canonical] = out.get(canonical, 0) + int(count)
+        return out, n_missing
+    for key, count in zip(index.tolist(), values.tolist(), strict=True):
+        if isinstance(key, float | np.floating) and math.isinf(key):
+            continue  # Evidently replaces +-inf by NaN in every column before a stat test
+        canonical = category_key(key)
+        out[canonical] = out.get(canonical, 0) + int(count)
     return out, n_missing
-
-
-def _may_hold_inf(series: pd.Series) -> bool:
-    return series.map(lambda v: isinstance(v, float | np.floating) and math.isinf(v)).any()  # type: ignore[no-any-return]
 
 
 def categorical_stats(series: pd.Series, name: str, *, where: str = "reference") -> CategoricalStats:

@@ -274,3 +274,18 @@ def test_categorical_dtype_and_integer_categories_count_like_evidently():
     current["label"] = current["label"].astype("category")
     specs = [ColumnSpec("code", CATEGORICAL), ColumnSpec("label", CATEGORICAL)]
     _assert_same(reference, current, specs)
+
+
+@pytest.mark.parametrize(("n", "m"), [(1, 1), (1, 5), (5, 3), (6, 4), (1000, 1000), (1001, 3000), (20_000, 7)])
+def test_sorted_wasserstein_equals_scipy(n, m):
+    from scipy import stats
+
+    from monitoring.domain.drift import _wasserstein_sorted
+
+    rng = np.random.default_rng(n * 31 + m)
+    for u, v in (
+        (rng.normal(size=n), rng.normal(0.3, 2, size=m)),
+        (rng.integers(0, 4, n).astype(float), rng.integers(0, 5, m).astype(float)),  # ties across samples
+    ):
+        expected = stats.wasserstein_distance(u, v)
+        assert abs(_wasserstein_sorted(np.sort(u), np.sort(v)) - expected) <= 1e-12
