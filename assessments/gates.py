@@ -1,0 +1,36 @@
+"""The "maturity" promotion gate, contributed to the registry (registered in ``AssessmentsConfig.ready``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from registry.gates import GateResult
+
+if TYPE_CHECKING:
+    from registry.models import ModelVersion, PromotionPolicy
+
+
+def maturity_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
+    """Latest submitted assessment of the policy's framework for the version's model: recent enough and scoring at
+    least the policy minimum (normalised 0..1)."""
+    from assessments.selectors import latest_submitted
+
+    slug = policy.maturity_framework or "lifecycle"
+    latest = latest_submitted(model=version.model, framework_slug=slug)
+    if latest is None:
+        return GateResult("maturity", False, f"No submitted '{slug}' maturity assessment exists for {version.model}.")
+    age_days = (timezone.now() - latest.submitted_at).days
+    where = f"Assessment #{latest.pk} ({latest.label}, submitted {latest.submitted_at:%Y-%m-%d})"
+    if age_days > policy.max_assessment_age_days:
+        return GateResult(
+            "maturity", False, f"{where} is {age_days} days old; the policy accepts {policy.max_assessment_age_days}."
+        )
+    if latest.score is None or latest.score < policy.min_maturity_score:
+        return GateResult(
+            "maturity",
+            False,
+            f"{where} scored {latest.score:.2f}, below the policy minimum {policy.min_maturity_score:.2f}.",
+        )
+    return GateResult("maturity", True, f"{where} scored {latest.score:.2f} >= {policy.min_maturity_score:.2f}.")

@@ -1,0 +1,23 @@
+"""Who may do what with assessments (shared by the API, the pages and the admin)."""
+
+from __future__ import annotations
+
+from registry.models import RegisteredModel
+from registry.permissions import is_model_team_member
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can_view(user) -> bool:
+    return _active(user) and user.has_perm("assessments.view_assessment")
+
+
+def can_start(user, model: RegisteredModel) -> bool:
+    """Only the model's team (owner or members) with a role that may author assessments."""
+    return _active(user) and user.has_perm("assessments.add_assessment") and is_model_team_member(user, model)
+
+
+def can_answer(user, model: RegisteredModel) -> bool:
+    return _active(user) and user.has_perm("assessments.change_answer") and is_model_team_member(user, model)
