@@ -273,3 +273,81 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
          "note": "with at least one submitted maturity assessment"},
         {"label": "Assessment drafts", "value": drafts, "url": url + "?status=draft", "note": "open questionnaires"},
     ]  # fmt: skip
+
+
+# --- exports --------------------------------------------------------------------------------------------------------
+
+EXPORT_CSV_HEADER = (
+    "assessment", "model", "framework", "framework_version", "status", "dimension", "question", "text", "value",
+    "value_label", "not_applicable", "justification", "evidence_url", "evidence_note", "answered_by", "updated_at",
+)  # fmt: skip
+
+
+def _answers_with_questions(assessment: Assessment):
+    framework = assessment.framework
+    answers = {a.question_id: a for a in assessment.answers.select_related("answered_by")}
+    for dimension in framework.definition["dimensions"]:
+        for question in dimension["questions"]:
+            answer = answers.get(question["id"])
+            label = ""
+            if answer is not None and not answer.not_applicable:
+                scale = framework.definition["scales"][question["scale"]]
+                label = next((o["label"] for o in scale if abs(float(o["value"]) - answer.value) < 1e-9), "")
+            yield dimension, question, answer, label
+
+
+def export_document(assessment: Assessment) -> dict[str, Any]:
+    """The whole assessment as JSON-ready data: framework version, every question with its answer, the result."""
+    answers = []
+    for dimension, question, answer, label in _answers_with_questions(assessment):
+        answers.append(
+            {
+                "dimension": dimension["id"],
+                "question": question["id"],
+                "text": question["text"],
+                "tags": question.get("tags", []),
+                "value": answer.value if answer else None,
+                "value_label": label,
+                "not_applicable": answer.not_applicable if answer else False,
+                "justification": answer.justification if answer else "",
+                "evidence_url": answer.evidence_url if answer else "",
+                "evidence_note": answer.evidence_note if answer else "",
+                "answered_by": answer.answered_by.get_username() if answer else None,
+                "updated_at": answer.updated_at.isoformat() if answer else None,
+            }
+        )
+    return {
+        "id": assessment.pk,
+        "model": assessment.model.name,
+        "model_version": assessment.model_version.version if assessment.model_version else None,
+        "framework": {
+            "slug": assessment.framework.slug,
+            "version": assessment.framework.version,
+            "name": assessment.framework.name,
+            "edition": assessment.framework.edition,
+            "sha256": assessment.framework.sha256,
+        },
+        "status": assessment.status,
+        "created_by": assessment.created_by.get_username(),
+        "created_at": assessment.created_at.isoformat(),
+        "submitted_by": assessment.submitted_by.get_username() if assessment.submitted_by else None,
+        "submitted_at": assessment.submitted_at.isoformat() if assessment.submitted_at else None,
+        "score": assessment.score,
+        "label": assessment.label,
+        "answers": answers,
+        "result": assessment.result,
+    }
+
+
+def export_rows(assessment: Assessment):
+    """CSV rows (cells are made formula-safe by ``mlops_gov.csv_export``)."""
+    for dimension, question, answer, label in _answers_with_questions(assessment):
+        yield (
+            assessment.pk, assessment.model.name, assessment.framework.slug, assessment.framework.version,
+            assessment.status, dimension["name"], question["id"], question["text"],
+            "" if answer is None or answer.value is None else f"{answer.value:g}", label,
+            "yes" if answer and answer.not_applicable else "", answer.justification if answer else "",
+            answer.evidence_url if answer else "", answer.evidence_note if answer else "",
+            answer.answered_by.get_username() if answer else "",
+            answer.updated_at.isoformat() if answer else "",
+        )  # fmt: skip
