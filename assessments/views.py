@@ -1,7 +1,250 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Assessment pages: thin views over selectors (reads) and services (writes)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from assessments import permissions, selectors, services
+from assessments.api.views import csv_response
+from assessments.forms import AssessmentFilterForm, StartAssessmentForm
+from assessments.models import Assessment
+from mlops_gov.errors import DomainError
+from registry.models import RegisteredModel
+
+VIEW_PERM = "assessments.view_assessment"
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _get(pk: int) -> Assessment:
+    assessment = selectors.assessment_detail(pk)
+    if assessment is None:
+        raise Http404("No such assessment.")
+    return assessment
 
 
 @login_required
+@permission_required(VIEW_PERM, raise_exception=True)
 def assessment_list(request):
-    return render(request, "placeholder.html", {"title": "Assessments"})
+    form = AssessmentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    model = None
+    if filters.get("model"):
+        model = RegisteredModel.objects.filter(name=filters["model"]).first()
+    qs = selectors.assessment_list(
+        model=model, framework_slug=filters.get("framework", ""), status=filters.get("status", "")
+    )
+    if filters.get("model") and model is None:
+        qs = qs.none()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    start_form = StartAssessmentForm(user=request.user)
+    context = {"form": form, "page": page, "start_form": start_form, "can_start": start_form.has_models}
+    return render(request, "assessments/assessment_list.html", context)
+
+
+@login_required
+@require_POST
+def assessment_start(request):
+    form = StartAssessmentForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "Choose a model of your team and a framework. " + form.errors.as_text())
+        return redirect("assessments:assessment-list")
+    try:
+        assessment = services.assessment_create(
+            model=form.cleaned_data["model"], actor=request.user, framework_slug=form.cleaned_data["framework"].slug,
+            model_version=form.cleaned_data.get("version_obj"), notes=form.cleaned_data.get("notes", ""),
+        )  # fmt: skip
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, _message(exc))
+        return redirect("assessments:assessment-list")
+    return redirect("assessments:assessment-detail", pk=assessment.pk)
+
+
+def _question_rows(assessment: Assessment, dimension: dict) -> list[dict]:
+    answers = {a.question_id: a for a in assessment.answers.all()}
+    scales = assessment.framework.definition["scales"]
+    rows = []
+    for question in dimension["questions"]:
+        answer = answers.get(question["id"])
+        rows.append(
+            {
+                "q": question,
+                "field": f"q-{question['id']}",
+                "answer": answer,
+                "options": [
+                    {
+                        "value": f"{o['value']:g}",
+                        "label": o["label"],
+                        "checked": answer is not None
+                        and not answer.not_applicable
+                        and abs(answer.value - o["value"]) < 1e-9,
+                    }
+                    for o in scales[question["scale"]]
+                ],
+                "required": question.get("required", True),
+            }
+        )
+    return rows
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def assessment_detail(request, pk: int):
+    assessment = _get(pk)
+    dimensions = assessment.framework.definition["dimensions"]
+    wanted = request.GET.get("dimension") or dimensions[0]["id"]
+    index = next((i for i, d in enumerate(dimensions) if d["id"] == wanted), 0)
+    dimension = dimensions[index]
+    can_answer = not assessment.is_submitted and permissions.can_answer(request.user, assessment.model)
+    answered = {a.question_id for a in assessment.answers.all()}
+    nav = [
+        {"id": d["id"], "name": d["name"], "current": i == index,
+         "answered": sum(1 for q in d["questions"] if q["id"] in answered), "total": len(d["questions"])}
+        for i, d in enumerate(dimensions)
+    ]  # fmt: skip
+    result = assessment.result if assessment.is_submitted else None
+    radar = ""
+    if result:
+        from assessments import charts
+
+        radar = charts.radar_svg(
+            [d["name"] for d in result["dimensions"]], [d["normalised"] for d in result["dimensions"]]
+        )
+    previous = selectors.previous_submitted(assessment)
+    context = {
+        "assessment": assessment,
+        "framework": assessment.framework,
+        "progress": selectors.progress(assessment),
+        "nav": nav,
+        "dimension": dimension,
+        "rows": _question_rows(assessment, dimension),
+        "next_dimension": dimensions[index + 1]["id"] if index + 1 < len(dimensions) else None,
+        "can_answer": can_answer,
+        "result": result,
+        "derived": (result or {}).get("derived", {}),
+        "radar_svg": radar,
+        "previous": previous,
+        "missing": services.missing_required(assessment) if can_answer else [],
+    }
+    return render(request, "assessments/assessment_detail.html", context)
+
+
+def _items_from_post(assessment: Assessment, dimension: dict, post) -> list[dict]:
+    existing = {a.question_id for a in assessment.answers.all()}
+    items = []
+    for question in dimension["questions"]:
+        field = f"q-{question['id']}"
+        evidence = {
+            "evidence_url": post.get(f"{field}-evidence_url", "").strip(),
+            "evidence_note": post.get(f"{field}-evidence_note", "").strip(),
+        }
+        if post.get(f"{field}-na"):
+            items.append({"question": question["id"], "not_applicable": True,
+                          "justification": post.get(f"{field}-justification", ""), **evidence})  # fmt: skip
+            continue
+        raw = post.get(f"{field}-value", "").strip()
+        if raw:
+            try:
+                value: object = float(raw)
+            except ValueError:
+                value = raw  # the service refuses it with a message
+            items.append({"question": question["id"], "value": value, **evidence})
+        elif question["id"] in existing:
+            items.append({"question": question["id"], "clear": True})
+    return items
+
+
+def _detail_url(pk: int, dimension: str) -> str:
+    return reverse("assessments:assessment-detail", args=[pk]) + "?" + urlencode({"dimension": dimension})
+
+
+@login_required
+@require_POST
+def assessment_answer(request, pk: int):
+    assessment = _get(pk)
+    dimensions = assessment.framework.definition["dimensions"]
+    dim_id = request.POST.get("dimension", "")
+    dimension = next((d for d in dimensions if d["id"] == dim_id), None)
+    if dimension is None:
+        messages.error(request, "Unknown dimension.")
+        return redirect("assessments:assessment-detail", pk=pk)
+    try:
+        summary = services.answers_save(
+            assessment=assessment, actor=request.user, answers=_items_from_post(assessment, dimension, request.POST)
+        )
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, _message(exc))
+        return redirect(_detail_url(pk, dim_id))
+    messages.success(
+        request, f"Saved ({summary['changed']} changed; {summary['answered']} of {summary['total']} answered)."
+    )
+    target = request.POST.get("next_dimension") if request.POST.get("action") == "next" else dim_id
+    valid = {d["id"] for d in dimensions}
+    return redirect(_detail_url(pk, target if target in valid else dim_id))
+
+
+@login_required
+@require_POST
+def assessment_submit(request, pk: int):
+    assessment = _get(pk)
+    try:
+        services.assessment_submit(assessment=assessment, actor=request.user)
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, "Assessment submitted; its scores are stored and it is now read-only.")
+    return redirect("assessments:assessment-detail", pk=pk)
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def assessment_compare(request, pk: int):
+    assessment = _get(pk)
+    previous = selectors.previous_submitted(assessment)
+    context = selectors.comparison(assessment, previous)
+    return render(request, "assessments/assessment_compare.html", context)
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def model_history(request, name: str):
+    model = get_object_or_404(RegisteredModel, name=name)
+    frameworks = list(selectors.framework_list())
+    slug = request.GET.get("framework") or "lifecycle"
+    if slug not in {f.slug for f in frameworks}:
+        raise Http404("Unknown framework.")
+    points = selectors.history(model=model, framework_slug=slug)
+    charts = selectors.history_charts(points, title=f"{model.name}: {slug}")
+    context = {"model": model, "frameworks": frameworks, "slug": slug, "points": points, **charts,
+               "assessments": selectors.assessment_list(model=model)[:100]}  # fmt: skip
+    return render(request, "assessments/model_history.html", context)
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def assessment_export_json(request, pk: int):
+    assessment = _get(pk)
+    body = json.dumps(selectors.export_document(assessment), indent=2, ensure_ascii=False, default=str)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="assessment-{assessment.pk}.json"'
+    return response
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def assessment_export_csv(request, pk: int):
+    return csv_response(_get(pk))
