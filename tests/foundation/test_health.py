@@ -17,9 +17,10 @@ def test_healthz_reports_database_and_broker(client):
 
 @pytest.mark.django_db
 def test_healthz_is_503_naming_the_broker_when_it_is_unreachable(client, monkeypatch):
-    # Celery's broker_url reads the CELERY_BROKER_URL variable before its own setting: change both.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    # Celery's broker_url reads the CELERY_BROKER_URL variable before its own setting: change both, the setting
+    # first so that monkeypatch restores the real value rather than the variable's.
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     body = response.json()

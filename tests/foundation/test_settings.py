@@ -20,7 +20,10 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DATABASE_URL"}
+    # A clean environment: none of the production variables, nor the test harness's (e.g. the async-unsafe flag
+    # that the browser fixture sets for Playwright).
+    harness = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_BROKER_URL", "CACHE_URL"}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in harness}
     clean.update({"MLOPS_GOV_VAR_DIR": str(tmp_path), **env})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
