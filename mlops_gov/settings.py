@@ -206,7 +206,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a "status" or "kind" field with different choices: name each enum after its choices class.
+    "ENUM_NAME_OVERRIDES": {
+        "PromotionRequestStatusEnum": "registry.choices.RequestStatus",
+        "PromotionRequestKindEnum": "registry.choices.RequestKind",
+        "JobStatusEnum": "mlops_gov.jobs.JobStatus",
+        "StageEnum": "registry.choices.Stage",
+        "RiskTierEnum": "registry.choices.RiskTier",
+        "DatasetKindEnum": "monitoring.models.DatasetKind",
+        "AlertKindEnum": "monitoring.models.AlertKind",
+        "DeliveryStatusEnum": "monitoring.models.DeliveryStatus",
+        "AssessmentStatusEnum": "assessments.models.AssessmentStatus",
+        "ReportKindEnum": "reports.choices.ReportKind",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------------------------------
