@@ -22,7 +22,7 @@ from monitoring.domain import (
     ReferenceProfile,
     compute_drift,
 )
-from monitoring.domain.drift import STAT_TESTS, evidently_drift
+from monitoring.domain.drift import ORDER_DEPENDENT_TESTS, STAT_TESTS, evidently_drift
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
@@ -289,3 +289,39 @@ def test_sorted_wasserstein_equals_scipy(n, m):
     ):
         expected = stats.wasserstein_distance(u, v)
         assert abs(_wasserstein_sorted(np.sort(u), np.sort(v)) - expected) <= 1e-12
+
+
+def test_every_catalogued_test_runs_on_the_profile():
+    reference, current = _mixed_frames(400, 400, seed=4, shift=0.5)
+    profile = ReferenceProfile.from_frame(reference, MIXED)
+    for name, info in STAT_TESTS.items():
+        if name in ORDER_DEPENDENT_TESTS:
+            continue  # slow permutation tests: below, on small data
+        config = DriftConfig(
+            num_stattest=name if NUMERICAL in info.kinds else None,
+            cat_stattest=name if CATEGORICAL in info.kinds else None,
+        )
+        if name == "fisher_exact":  # binary categories only (Evidently raises otherwise, and so do we)
+            config = DriftConfig(per_column_stattest={"flag": name})
+            with pytest.raises(DriftError, match="binary"):
+                compute_drift(profile, current, DriftConfig(cat_stattest=name))
+        result = compute_drift(profile, current, config)
+        used = {
+            c.method
+            for c in result.columns
+            if c.kind in info.kinds and config.method_name(ColumnSpec(c.column, c.kind))
+        }
+        assert used == {info.display_name}, name
+        assert all(np.isfinite(c.score) for c in result.columns), name
+        if NUMERICAL in info.kinds:  # a 0.5 sd shift at 400 rows: every numeric test sees it
+            assert next(c for c in result.columns if c.column == "normal").detected, name
+
+
+def test_order_dependent_permutation_tests_run_with_evidently_method_and_threshold():
+    reference, current = _mixed_frames(60, 60, seed=12, shift=2.0)
+    profile = ReferenceProfile.from_frame(reference, MIXED)
+    result = compute_drift(profile, current, DriftConfig(num_stattest="empirical_mmd", cat_stattest="TVD"))
+    by = {c.column: c for c in result.columns}
+    assert (by["normal"].method, by["normal"].threshold) == ("empirical_mmd", 0.1)
+    assert (by["colour"].method, by["colour"].threshold) == ("Total-Variation-Distance", 0.1)
+    assert by["normal"].detected and 0 <= by["colour"].score <= 1
