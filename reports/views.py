@@ -1,7 +1,140 @@
+"""Report pages: thin views. Reports of a model are visible to auditors and the model's team; others get 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mlops_gov.errors import DomainError
+from registry.models import ModelVersion, RegisteredModel
+from reports import permissions, selectors, services
+from reports.choices import ReportKind, ReportTrigger, ReportVariant
+from reports.models import GovernanceReport
+
+
+def _readable_model(request, name: str) -> RegisteredModel:
+    model = get_object_or_404(RegisteredModel.objects.select_related("owner", "team"), name=name)
+    if not permissions.can_read_model_reports(request.user, model):
+        raise Http404("No such model report.")
+    return model
+
+
+def _version(request, model: RegisteredModel) -> ModelVersion:
+    raw = request.GET.get("version", "")
+    if raw and not raw.isdigit():
+        raise Http404("Give the version as a number.")
+    version = selectors.report_version(model=model, version=int(raw) if raw else None)
+    if version is None:
+        raise Http404("This model has no production version; choose a version (?version=N).")
+    return version
+
+
+def _variant(request) -> str:
+    variant = request.GET.get("variant", ReportVariant.PDF)
+    return variant if variant in ReportVariant.values else ReportVariant.PDF
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
 def report_list(request):
-    return render(request, "placeholder.html", {"title": "Reports"})
+    page = Paginator(selectors.report_list(user=request.user), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "can_portfolio": permissions.can_read_portfolio(request.user)}
+    return render(request, "reports/report_list.html", context)
+
+
+@login_required
+def model_preview(request, name: str):
+    """The report in the browser: the same template as the PDF."""
+    model = _readable_model(request, name)
+    rendered = services.model_report_render(
+        version=_version(request, model), generated_by=request.user.get_username(), pdf=False
+    )
+    return HttpResponse(rendered.html)
+
+
+@login_required
+def model_pdf(request, name: str):
+    """On-demand PDF (not stored; bounded like the stored ones)."""
+    model = _readable_model(request, name)
+    version = _version(request, model)
+    rendered = services.model_report_render(
+        version=version, generated_by=request.user.get_username(), variant=_variant(request)
+    )
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in model.name)[:80]
+    return _pdf_response(rendered.pdf, f"governance-report-{safe}-v{version.version}.pdf")
+
+
+@login_required
+@require_POST
+def model_generate(request, name: str):
+    model = _readable_model(request, name)
+    raw = request.POST.get("version", "")
+    version = selectors.report_version(model=model, version=int(raw) if raw.isdigit() else None)
+    try:
+        report = services.report_request(
+            actor=request.user, model=model, version=version, trigger=ReportTrigger.PAGE,
+            variant=request.POST.get("variant") or ReportVariant.PDF_A,
+        )  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("registry:model-detail", name=name)
+    messages.success(request, f"Report #{report.pk} is being generated.")
+    return redirect("reports:report-detail", pk=report.pk)
+
+
+def _readable_report(request, pk: int) -> GovernanceReport:
+    report = get_object_or_404(GovernanceReport.objects.select_related("model__team", "model__owner"), pk=pk)
+    if not selectors.can_read_report(request.user, report):
+        raise Http404("No such report.")
+    return report
+
+
+@login_required
+def report_detail(request, pk: int):
+    return render(request, "reports/report_detail.html", {"report": _readable_report(request, pk)})
+
+
+@login_required
+def report_download(request, pk: int):
+    report = _readable_report(request, pk)
+    if not report.file:
+        raise Http404("This report has no file yet.")
+    response = FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _portfolio_reader(request) -> None:
+    if not permissions.can_read_portfolio(request.user):
+        raise Http404("No such report.")
+
+
+@login_required
+def portfolio_preview(request):
+    _portfolio_reader(request)
+    return HttpResponse(services.portfolio_report_render(generated_by=request.user.get_username(), pdf=False).html)
+
+
+@login_required
+def portfolio_pdf(request):
+    _portfolio_reader(request)
+    rendered = services.portfolio_report_render(generated_by=request.user.get_username(), variant=_variant(request))
+    return _pdf_response(rendered.pdf, "portfolio-report.pdf")
+
+
+@login_required
+@require_POST
+def portfolio_generate(request):
+    _portfolio_reader(request)
+    report = services.report_request(actor=request.user, kind=ReportKind.PORTFOLIO, trigger=ReportTrigger.PAGE)
+    return redirect("reports:report-detail", pk=report.pk)

@@ -1,0 +1,34 @@
+"""Who may read governance reports: auditors and the model's team (owner included); superusers. Others get 404."""
+
+from __future__ import annotations
+
+from registry.models import RegisteredModel
+from registry.permissions import is_model_team_member
+
+
+def is_auditor(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("registry.export_audit"))
+
+
+def can_read_model_reports(user, model: RegisteredModel | None) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser or is_auditor(user):
+        return True
+    return model is not None and is_model_team_member(user, model)
+
+
+def can_generate_model_report(user, model: RegisteredModel) -> bool:
+    """Storing a report is a write: the role's add permission plus team membership (superusers always)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return user.has_perm("reports.add_governancereport") and is_model_team_member(user, model)
+
+
+def can_read_portfolio(user) -> bool:
+    """The governance committee: auditors and approvers."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or is_auditor(user) or user.has_perm("registry.decide_promotionrequest")

@@ -1,0 +1,47 @@
+"""HTML and PDF rendering of reports: one Django template for the browser preview and for WeasyPrint."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from reports.choices import ReportVariant
+from reports.domain.fetcher import StaticOnlyFetcher
+
+# WeasyPrint logs every layout step at INFO; keep its warnings (refused URLs) only.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+MODEL_TEMPLATE = "reports/report.html"
+PORTFOLIO_TEMPLATE = "reports/portfolio.html"
+
+
+def static_roots() -> list[Path]:
+    """The only directories the renderer may read from: the project's own static files."""
+    return [Path(p) for p in settings.STATICFILES_DIRS]
+
+
+def make_fetcher() -> StaticOnlyFetcher:
+    return StaticOnlyFetcher(static_roots())
+
+
+def render_html(template: str, context: dict[str, Any], *, for_pdf: bool) -> str:
+    return render_to_string(template, {**context, "for_pdf": for_pdf})
+
+
+def html_to_pdf(html: str, *, variant: str = ReportVariant.PDF_A, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """Render with WeasyPrint through the static-only fetcher. ``variant`` "pdf" or a PDF/A name."""
+    from weasyprint import HTML  # imported lazily: pango/cairo are only needed by the renderer
+
+    if variant not in ReportVariant.values:
+        raise ValueError(f"Unknown PDF variant {variant!r}.")
+    fetcher = fetcher or make_fetcher()
+    base_url = static_roots()[0].resolve().as_uri() + "/"
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    options: dict[str, Any] = {"uncompressed_pdf": False}
+    if variant != ReportVariant.PDF:
+        options["pdf_variant"] = variant
+    return document.write_pdf(**options)

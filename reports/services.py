@@ -1,0 +1,188 @@
+"""Report writes: request a stored report (a job), render and store it (audited), render on demand."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from mlops_gov.errors import DomainError, NotFoundError, PermissionError_
+from mlops_gov.jobs import JobStatus
+from registry.audit import audit_record
+from registry.models import ModelVersion, RegisteredModel
+from reports import permissions, rendering, selectors
+from reports.choices import ReportKind, ReportTrigger, ReportVariant
+from reports.models import GovernanceReport
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    pdf: bytes
+    html: str
+    context: dict[str, Any]
+
+
+def _username(user) -> str:
+    return user.get_username() if getattr(user, "pk", None) else "system"
+
+
+def _check_variant(variant: str) -> None:
+    if variant not in ReportVariant.values:
+        raise DomainError(f"Unknown report variant '{variant}'; use one of: {', '.join(ReportVariant.values)}.")
+
+
+# --- on demand (nothing stored) ---------------------------------------------------------------------------------------
+
+
+def model_report_render(
+    *, version: ModelVersion, generated_by: str, variant: str = ReportVariant.PDF, pdf: bool = True
+) -> RenderedReport:
+    """Assemble and render one model version's report (HTML always, PDF when asked)."""
+    _check_variant(variant)
+    context = selectors.report_context(version=version, generated_by=generated_by, variant=variant if pdf else "")
+    html = rendering.render_html(rendering.MODEL_TEMPLATE, context, for_pdf=pdf)
+    data = rendering.html_to_pdf(html, variant=variant) if pdf else b""
+    return RenderedReport(pdf=data, html=html, context=context)
+
+
+def portfolio_report_render(*, generated_by: str, variant: str = ReportVariant.PDF, pdf: bool = True) -> RenderedReport:
+    _check_variant(variant)
+    context = selectors.portfolio_context(generated_by=generated_by, variant=variant if pdf else "")
+    html = rendering.render_html(rendering.PORTFOLIO_TEMPLATE, context, for_pdf=pdf)
+    data = rendering.html_to_pdf(html, variant=variant) if pdf else b""
+    return RenderedReport(pdf=data, html=html, context=context)
+
+
+# --- stored reports ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_request(
+    *,
+    actor,
+    model: RegisteredModel | None = None,
+    version: ModelVersion | None = None,
+    kind: str = ReportKind.MODEL,
+    variant: str = ReportVariant.PDF_A,
+    trigger: str = ReportTrigger.PAGE,
+    enqueue: bool = True,
+) -> GovernanceReport:
+    """Create a queued stored report and enqueue its rendering after commit.
+
+    A model report is about ``version`` (or the model's production version). ``actor`` None means the system
+    (the automatic report on promotion).
+    """
+    _check_variant(variant)
+    if trigger not in ReportTrigger.values:
+        raise DomainError(f"Unknown trigger '{trigger}'.")
+    if kind == ReportKind.PORTFOLIO:
+        if actor is not None and not permissions.can_read_portfolio(actor):
+            raise PermissionError_("Only auditors and approvers may generate the portfolio report.")
+        report = GovernanceReport.objects.create(
+            kind=kind, variant=variant, trigger=trigger, requested_by=actor, requested_by_name=_username(actor),
+            title="Governance portfolio: models in production",
+        )  # fmt: skip
+    elif kind == ReportKind.MODEL:
+        if version is None:
+            if model is None:
+                raise DomainError("Name the model (and optionally the version) the report is about.")
+            version = selectors.production_version(model)
+            if version is None:
+                raise NotFoundError(f"'{model.name}' has no production version; name the version to report on.")
+        model = version.model
+        if actor is not None and not permissions.can_generate_model_report(actor, model):
+            raise PermissionError_("Only the model's owner or team may generate and store its report.")
+        report = GovernanceReport.objects.create(
+            kind=kind, model=model, version=version, model_name=model.name, version_number=version.version,
+            variant=variant, trigger=trigger, requested_by=actor, requested_by_name=_username(actor),
+            title=f"Governance report: {model.name} v{version.version}"[:300],
+        )  # fmt: skip
+    else:
+        raise DomainError(f"Unknown report kind '{kind}'.")
+    audit_record(
+        action="report.requested",
+        obj=report,
+        model=model,
+        after={"kind": kind, "version": report.version_number, "variant": variant, "trigger": trigger},
+        actor=actor,
+    )
+    if enqueue:
+        from reports.tasks import generate_report
+
+        transaction.on_commit(lambda: generate_report.delay(report.pk))
+    return report
+
+
+def report_generate(*, report_id: int) -> GovernanceReport | None:
+    """Render and store one queued report (idempotent: a second delivery finds it claimed or finished)."""
+    if not GovernanceReport.claim(report_id):
+        return None
+    report = GovernanceReport.objects.select_related("version__model", "requested_by").get(pk=report_id)
+    try:
+        GovernanceReport.set_progress(report.pk, 10)
+        if report.kind == ReportKind.PORTFOLIO:
+            rendered = portfolio_report_render(generated_by=report.requested_by_name, variant=report.variant)
+        else:
+            if report.version is None:
+                raise DomainError("The model version of this report no longer exists.")
+            rendered = model_report_render(
+                version=report.version, generated_by=report.requested_by_name, variant=report.variant
+            )
+        GovernanceReport.set_progress(report.pk, 90)
+        _store(report, rendered)
+    except Exception as exc:  # the job ends failed with its reason, never stuck running
+        logger.exception("report %s failed", report_id)
+        GovernanceReport.mark_failed(report_id, f"{type(exc).__name__}: {exc}")
+        raise
+    return GovernanceReport.objects.get(pk=report_id)
+
+
+@transaction.atomic
+def _store(report: GovernanceReport, rendered: RenderedReport) -> None:
+    chain = rendered.context["chain"]
+    report = GovernanceReport.objects.select_for_update().get(pk=report.pk)
+    report.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+    report.size_bytes = len(rendered.pdf)
+    report.chain_sequence, report.chain_hash = chain["sequence"], chain["hash"]
+    report.chain_verified = chain["verified"]
+    report.file.save(report.filename, ContentFile(rendered.pdf), save=False)
+    report.status, report.progress = JobStatus.SUCCEEDED, 100
+    report.finished_at, report.lease_expires_at, report.error = timezone.now(), None, ""
+    report.save()
+    audit_record(
+        action="report.generated",
+        obj=report,
+        model=report.model,
+        after={
+            "kind": report.kind,
+            "version": report.version_number,
+            "variant": report.variant,
+            "sha256": report.sha256,
+            "size_bytes": report.size_bytes,
+            "chain_sequence": report.chain_sequence,
+            "chain_hash": report.chain_hash,
+            "chain_verified": report.chain_verified,
+        },
+        actor=report.requested_by,
+    )
+
+
+def on_governance_event(sender, event, **kwargs) -> None:
+    """Store an archival report whenever a version reaches production (receiver of ``governance_event``)."""
+    if event.action != "promotion.applied" or (event.after or {}).get("target") != "production":
+        return
+    try:
+        version = ModelVersion.objects.select_related("model").get(
+            model_id=event.model_id, version=(event.after or {}).get("version")
+        )
+        with transaction.atomic():
+            report_request(actor=None, version=version, trigger=ReportTrigger.PROMOTION)
+    except Exception:  # the promotion already committed; a report failure must not surface there
+        logger.exception("automatic governance report for event #%s failed", event.sequence)

@@ -1,0 +1,36 @@
+"""Celery tasks of the reports app: thin, load by id, call the service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from mlops_gov import context
+from reports import services
+from reports.models import GovernanceReport
+
+# Rendering is bounded: a report that takes longer than this fails with a clear message.
+SOFT_LIMIT_SECONDS = 5 * 60
+HARD_LIMIT_SECONDS = 6 * 60
+
+
+@shared_task(
+    name="reports.generate_report",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SOFT_LIMIT_SECONDS,
+    time_limit=HARD_LIMIT_SECONDS,
+)
+def generate_report(report_id: int) -> str:
+    report = GovernanceReport.objects.select_related("requested_by").filter(pk=report_id).first()
+    if report is None:
+        return "missing"
+    with context.acting(channel="task", actor=report.requested_by):
+        try:
+            done = services.report_generate(report_id=report_id)
+        except SoftTimeLimitExceeded:
+            GovernanceReport.mark_failed(report_id, f"Rendering took longer than {SOFT_LIMIT_SECONDS} s and stopped.")
+            return "timeout"
+        except Exception:  # noqa: BLE001 - recorded on the job by the service
+            return "failed"
+    return "done" if done is not None else "skipped"
