@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class MonitoringConfig(AppConfig):
     name = "monitoring"
+    verbose_name = "Monitoring"
+
+    def ready(self) -> None:
+        from monitoring.gates import drift_gate
+        from monitoring.receivers import connect
+        from registry.gates import register_gate
+
+        register_gate("drift", drift_gate)
+        connect()

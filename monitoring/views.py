@@ -1,7 +1,123 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Monitoring pages: thin views over selectors (reads) and services (writes)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mlops_gov.errors import DomainError
+from monitoring import permissions, selectors, services
+from monitoring.forms import UploadForm
+from monitoring.models import Dataset, DatasetKind, DriftCheck
+from registry.models import ModelVersion
+
+VIEW_PERM = "monitoring.view_driftcheck"
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
 
 
 @login_required
+@permission_required(VIEW_PERM, raise_exception=True)
 def dashboard(request):
-    return render(request, "placeholder.html", {"title": "Monitoring"})
+    context = {
+        "rows": selectors.dashboard_rows(),
+        "checks": selectors.check_list()[:20],
+        "alerts": selectors.alert_list()[:20],
+        "can_upload": request.user.has_perm("monitoring.add_dataset"),
+    }
+    return render(request, "monitoring/dashboard.html", context)
+
+
+@login_required
+@permission_required("monitoring.add_dataset", raise_exception=True)
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"]
+        upload_file = form.cleaned_data["file"]
+        limit = settings.MLOPS_GOV["UPLOAD_MAX_BYTES"]
+        try:
+            if upload_file.size > limit:
+                raise DomainError(f"The file is {upload_file.size:,} bytes; the limit is {limit:,} bytes.")
+            dataset = services.dataset_upload(
+                version=version, kind=form.cleaned_data["kind"], data=upload_file.read(), filename=upload_file.name,
+                actor=request.user, roles=form.roles(),
+            )  # fmt: skip
+        except (DomainError, ValidationError) as exc:
+            form.add_error("file", _message(exc))
+        else:
+            messages.success(request, f"Uploaded {dataset.name}: {dataset.n_rows:,} rows, {dataset.n_columns} columns.")
+            check = dataset.current_checks.order_by("-id").first()
+            if check is not None:
+                return redirect("monitoring:check-detail", pk=check.pk)
+            return redirect("monitoring:version-detail", name=version.model.name, version=version.version)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "monitoring/upload.html", {"form": form}, status=status)
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def version_detail(request, name: str, version: int):
+    model_version = get_object_or_404(ModelVersion.objects.select_related("model"), model__name=name, version=version)
+    context = {
+        "version": model_version,
+        "datasets": selectors.dataset_list(version=model_version)[:50],
+        "checks": selectors.check_list(version=model_version)[:50],
+        "config": services.config_for(model_version.model),
+        "can_run": permissions.can_run_checks(request.user, model_version.model),
+    }
+    return render(request, "monitoring/version_detail.html", context)
+
+
+@login_required
+@require_POST
+def check_create(request, pk: int):
+    dataset = get_object_or_404(Dataset.objects.select_related("version__model"), pk=pk, kind=DatasetKind.CURRENT)
+    try:
+        check = services.check_create(version=dataset.version, current=dataset, actor=request.user)
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, _message(exc))
+        return redirect("monitoring:version-detail", name=dataset.version.model.name, version=dataset.version.version)
+    return redirect("monitoring:check-detail", pk=check.pk)
+
+
+def _check(pk: int) -> DriftCheck:
+    return get_object_or_404(selectors.check_list(), pk=pk)
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def check_detail(request, pk: int):
+    return render(request, "monitoring/check_detail.html", selectors.check_detail(_check(pk)))
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def check_status(request, pk: int):
+    return JsonResponse(selectors.check_status(_check(pk)))
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def check_report(request, pk: int):
+    check = _check(pk)
+    try:
+        html = services.check_report_html(check)
+    except DomainError as exc:
+        messages.error(request, _message(exc))
+        return redirect("monitoring:check-detail", pk=pk)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    # Evidently's report runs its own scripts over uploaded values: sandbox it in an opaque origin (no cookies,
+    # no same-origin access to the application).
+    response["Content-Security-Policy"] = "sandbox allow-scripts"
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response

@@ -1,2 +1,19 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from monitoring.api import views
+
 app_name = "monitoring-api"
-urlpatterns: list = []
+
+router = SimpleRouter()
+router.register("datasets", views.DatasetViewSet, basename="dataset")
+router.register("drift-checks", views.DriftCheckViewSet, basename="drift-check")
+router.register("alerts", views.AlertViewSet, basename="alert")
+router.register("deliveries", views.DeliveryViewSet, basename="delivery")
+
+config_detail = views.ConfigViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
+
+urlpatterns = [
+    path("monitoring-configs/<str:model_name>/", config_detail, name="monitoring-config-detail"),
+    *router.urls,
+]

@@ -1,0 +1,94 @@
+"""Monitoring admin: configuration, alert rules and webhooks are editable; datasets, checks, alerts and deliveries
+are evidence and read-only (uploads and checks go through the services, from the pages, API or CLI)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from mlops_gov.errors import DomainError
+from monitoring import services
+from monitoring.models import Alert, AlertRule, Dataset, Delivery, DriftCheck, MonitoringConfig, WebhookEndpoint
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dataset)
+class DatasetAdmin(ReadOnlyAdmin):
+    list_display = ["id", "version", "kind", "name", "n_rows", "n_columns", "uploaded_by", "created_at"]
+    list_filter = ["kind", "source_format"]
+    search_fields = ["name", "sha256", "version__model__name"]
+    list_select_related = ["version__model", "uploaded_by"]
+
+
+@admin.register(DriftCheck)
+class DriftCheckAdmin(ReadOnlyAdmin):
+    list_display = ["id", "version", "status", "progress", "dataset_drift", "drift_share", "created_at", "finished_at"]
+    list_filter = ["status", "dataset_drift", "trigger"]
+    list_select_related = ["version__model"]
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "model", "version", "message"]
+    list_filter = ["kind"]
+    list_select_related = ["model", "version__model"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event", "channel", "target", "status", "attempts", "response_status"]
+    list_filter = ["status", "channel", "event"]
+    actions = ["retry_now"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("monitoring.change_alertrule")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.action(description="Retry the selected failed or pending deliveries now")
+    def retry_now(self, request, queryset):
+        from monitoring.tasks import deliver
+
+        ids = list(queryset.exclude(status="succeeded").values_list("pk", flat=True))
+        queryset.filter(pk__in=ids).update(status="pending", next_attempt_at=None)
+        for pk in ids:
+            deliver.delay(pk)
+        self.message_user(request, f"{len(ids)} deliveries queued.")
+
+
+@admin.register(MonitoringConfig)
+class MonitoringConfigAdmin(admin.ModelAdmin):
+    list_display = ["model", "check_on_upload", "stale_after_hours", "updated_at"]
+    list_select_related = ["model"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        changes = {f: form.cleaned_data[f] for f in ("drift_config", "quality_thresholds", "check_on_upload",
+                                                      "stale_after_hours")}  # fmt: skip
+        try:
+            services.config_update(model=obj.model, actor=request.user, **changes)
+        except DomainError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "enabled", "created_at"]
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "model", "webhook", "enabled"]
+    list_select_related = ["model", "webhook"]

@@ -1,0 +1,135 @@
+"""Monitoring REST API (/api/v1/): datasets (multipart upload), drift checks (202 + poll), alerts, deliveries,
+per-model monitoring configuration. Thin: reads via selectors, writes via services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from mlops_gov.api.permissions import ReadOnlyRolePermissions, RoleModelPermissions
+from mlops_gov.errors import DomainError
+from monitoring import selectors, services
+from monitoring.api import serializers as s
+from monitoring.models import Alert, Dataset, Delivery, DriftCheck, MonitoringConfig
+from registry.models import ModelVersion, RegisteredModel
+
+
+def _validated(serializer_class, data, partial: bool = False) -> dict:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _version(model_name: str, number: int) -> ModelVersion:
+    return get_object_or_404(ModelVersion.objects.select_related("model"), model__name=model_name, version=number)
+
+
+class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reference datasets and current batches. Upload: multipart form with ``file`` (CSV, gzip/zip CSV, Parquet)."""
+
+    permission_classes = [RoleModelPermissions]
+    queryset = Dataset.objects.all()
+    serializer_class = s.DatasetOutSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["kind", "version__model__name", "version__version"]
+    ordering_fields = ["created_at", "n_rows"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.dataset_list()
+
+    @extend_schema(request={"multipart/form-data": s.DatasetUploadSerializer}, responses={201: s.DatasetOutSerializer})
+    def create(self, request):
+        upload = request.FILES.get("file")
+        limit = settings.MLOPS_GOV["UPLOAD_MAX_BYTES"]
+        if upload is not None and upload.size > limit:
+            return Response({"file": [f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes."]},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)  # fmt: skip
+        data = _validated(s.DatasetUploadSerializer, request.data)
+        version = _version(data["model"], data["version"])
+        roles = {"target": data.get("target", ""), "prediction": data.get("prediction", ""),
+                 "id": data.get("id_column", ""), "timestamp": data.get("timestamp_column", "")}  # fmt: skip
+        dataset = services.dataset_upload(
+            version=version, kind=data["kind"], data=data["file"].read(), filename=data["file"].name or "upload",
+            actor=request.user, roles=roles, trigger_check=data["run_check"],
+        )  # fmt: skip
+        return Response(s.DatasetOutSerializer(selectors.dataset_list().get(pk=dataset.pk)).data, status=201)
+
+
+class DriftCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Drift checks: create answers 202 with the queued job; poll its URL until succeeded or failed."""
+
+    permission_classes = [RoleModelPermissions]
+    queryset = DriftCheck.objects.all()
+    filterset_fields = ["status", "version__model__name", "version__version", "dataset_drift"]
+    ordering_fields = ["created_at", "finished_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_serializer_class(self):
+        return s.CheckDetailSerializer if self.action == "retrieve" else s.CheckOutSerializer
+
+    def get_queryset(self):
+        qs = selectors.check_list()
+        return qs.prefetch_related("columns") if self.action == "retrieve" else qs
+
+    @extend_schema(request=s.CheckInSerializer, responses={202: s.CheckOutSerializer})
+    def create(self, request):
+        data = _validated(s.CheckInSerializer, request.data)
+        version = _version(data["model"], data["version"])
+        current = Dataset.objects.filter(pk=data["current"], version=version).first()
+        if current is None:
+            raise DomainError(f"Dataset #{data['current']} is not a dataset of {version}.")
+        check = services.check_create(version=version, current=current, actor=request.user)
+        check.refresh_from_db()
+        body = s.CheckOutSerializer(check).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["poll_url"]})
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [ReadOnlyRolePermissions]
+    queryset = Alert.objects.all()
+    serializer_class = s.AlertSerializer
+    filterset_fields = ["kind", "model__name"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.alert_list()
+
+
+class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [ReadOnlyRolePermissions]
+    queryset = Delivery.objects.all()
+    serializer_class = s.DeliverySerializer
+    filterset_fields = ["status", "channel", "event"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.delivery_list()
+
+
+class ConfigViewSet(viewsets.GenericViewSet):
+    """Per-model monitoring configuration: /monitoring-configs/{model name}/ (GET, PATCH)."""
+
+    permission_classes = [RoleModelPermissions]
+    queryset = MonitoringConfig.objects.all()
+    serializer_class = s.ConfigSerializer
+    lookup_field = "model_name"
+    lookup_value_regex = r"[^/]+"
+
+    def _model(self, model_name: str) -> RegisteredModel:
+        return get_object_or_404(RegisteredModel, name=model_name)
+
+    def retrieve(self, request, model_name: str):
+        return Response(s.ConfigSerializer(services.config_for(self._model(model_name))).data)
+
+    @extend_schema(request=s.ConfigSerializer, responses=s.ConfigSerializer)
+    def partial_update(self, request, model_name: str):
+        data = _validated(s.ConfigSerializer, request.data, partial=True)
+        config = services.config_update(model=self._model(model_name), actor=request.user, **data)
+        return Response(s.ConfigSerializer(config).data)

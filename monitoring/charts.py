@@ -1,0 +1,76 @@
+"""Inline SVG charts (matplotlib, Agg backend, XML prolog stripped) for the pages and the PDF report."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from datetime import datetime
+from typing import Any
+
+_REF_COLOUR, _CUR_COLOUR, _LINE = "#4b5563", "#dc2626", "#1d4ed8"
+
+
+def _figure(width: float = 5.0, height: float = 2.4):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    text = buf.getvalue()
+    text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
+    text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+    return text.strip()
+
+
+def _style(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=7)
+
+
+def drift_trend_svg(points: list[tuple[datetime, float]], threshold: float | None = None) -> str:
+    """Share of drifted columns per check over time, with the dataset-drift threshold."""
+    fig, ax = _figure()
+    _style(ax)
+    if points:
+        xs = list(range(1, len(points) + 1))
+        ax.plot(xs, [p[1] for p in points], marker="o", color=_LINE, linewidth=1.5, markersize=3)
+        labels = [p[0].strftime("%m-%d") for p in points]
+        step = max(1, len(xs) // 8)
+        ax.set_xticks(xs[::step], labels[::step])
+    if threshold is not None:
+        ax.axhline(threshold, color=_CUR_COLOUR, linestyle="--", linewidth=1, label=f"threshold {threshold:.2f}")
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("drifted share", fontsize=8)
+    return _svg(fig)
+
+
+def distribution_svg(column: str, distribution: dict[str, Any]) -> str:
+    """Reference vs current distribution of one column: a histogram (numeric) or category shares."""
+    fig, ax = _figure(4.6, 2.2)
+    _style(ax)
+    if distribution.get("type") == "histogram":
+        edges = distribution["edges"]
+        centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+        width = (edges[1] - edges[0]) if len(edges) > 1 else 1.0
+        ax.bar(centres, distribution["reference"], width=width, alpha=0.55, color=_REF_COLOUR, label="reference")
+        ax.bar(centres, distribution["current"], width=width, alpha=0.55, color=_CUR_COLOUR, label="current")
+    elif distribution.get("type") == "categories":
+        cats = [c if len(c) <= 14 else c[:13] + "…" for c in distribution["categories"]]
+        xs = list(range(len(cats)))
+        ax.bar([x - 0.2 for x in xs], distribution["reference"], width=0.4, color=_REF_COLOUR, label="reference")
+        ax.bar([x + 0.2 for x in xs], distribution["current"], width=0.4, color=_CUR_COLOUR, label="current")
+        ax.set_xticks(xs, cats, rotation=30, ha="right")
+    ax.set_title(column, fontsize=9)
+    ax.set_ylabel("share", fontsize=8)
+    ax.legend(fontsize=7, frameon=False)
+    return _svg(fig)

@@ -1,0 +1,356 @@
+"""Parse and validate uploaded tables (CSV, gzip/zip CSV, Parquet) into plain pandas frames. No Django.
+
+Untrusted input: the size is checked before parsing, compressed input is expanded in bounded chunks (a
+decompression bomb stops at the limit), a Parquet footer is read first (column cap, plain types only, expanded
+size), rows and columns are capped, and nothing is ever unpickled. Every refusal is an ``IngestError`` whose message
+is fit to show the uploader.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from monitoring.domain.profile import CATEGORICAL, NUMERICAL, ColumnSpec
+
+ROLES = ("target", "prediction", "id", "timestamp")
+MAX_EXPANSION_RATIO = 200  # compressed -> expanded; real CSV compresses 5-20x
+_CHUNK = 1 << 20
+_PARQUET_MAGIC = b"PAR1"
+
+
+class IngestError(ValueError):
+    """The upload is refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+
+    @property
+    def max_expanded_bytes(self) -> int:
+        return 4 * self.max_bytes
+
+
+@dataclass
+class Table:
+    frame: pd.DataFrame  # feature columns (numeric as float64, categorical as object str/NaN) plus role columns
+    features: list[ColumnSpec]
+    roles: dict[str, str]
+    source_format: str
+    sha256: str
+    size_bytes: int
+    type_mismatches: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def n_columns(self) -> int:
+        return self.frame.shape[1]
+
+    def schema(self) -> list[dict[str, str]]:
+        return [{"name": c.name, "kind": c.kind, "dtype": str(self.frame[c.name].dtype)} for c in self.features]
+
+
+# --- reading bytes ----------------------------------------------------------------------------------------------
+
+
+def _bounded_expand(stream: Any, compressed_size: int, limits: Limits) -> bytes:
+    out = io.BytesIO()
+    cap = min(limits.max_expanded_bytes, max(compressed_size, 1) * MAX_EXPANSION_RATIO)
+    while True:
+        try:
+            chunk = stream.read(_CHUNK)
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            raise IngestError(f"The compressed file is corrupt: {exc}.") from None
+        if not chunk:
+            return out.getvalue()
+        out.write(chunk)
+        if out.tell() > cap:
+            raise IngestError(
+                f"The compressed file expands beyond {cap:,} bytes (a ratio above {MAX_EXPANSION_RATIO}:1 or over "
+                "the size limit): refused as a possible decompression bomb."
+            )
+
+
+def _detect_format(data: bytes, filename: str) -> str:
+    name = filename.lower()
+    if data[:4] == _PARQUET_MAGIC:
+        return "parquet"
+    if data[:2] == b"\x1f\x8b":
+        return "csv.gz"
+    if data[:4] == b"PK\x03\x04":
+        return "csv.zip"
+    if name.endswith((".parquet", ".pq")):
+        raise IngestError("The file is named .parquet but is not a Parquet file (no PAR1 magic bytes).")
+    return "csv"
+
+
+def read_table(
+    data: bytes,
+    *,
+    filename: str,
+    limits: Limits,
+    roles: dict[str, str] | None = None,
+    optional_roles: dict[str, str] | None = None,
+) -> Table:
+    """Parse ``data`` into a validated ``Table`` whose feature kinds are inferred from the values. ``roles`` must
+    name columns of the file; ``optional_roles`` (e.g. inherited from the reference) apply when present."""
+    if len(data) > limits.max_bytes:
+        raise IngestError(f"The file is {len(data):,} bytes; the limit is {limits.max_bytes:,} bytes.")
+    if not data.strip():
+        raise IngestError("The file is empty.")
+    digest = hashlib.sha256(data).hexdigest()
+    fmt = _detect_format(data, filename)
+    if fmt == "parquet":
+        frame = _read_parquet(data, limits)
+    else:
+        if fmt == "csv.gz":
+            raw = _bounded_expand(gzip.GzipFile(fileobj=io.BytesIO(data)), len(data), limits)
+        elif fmt == "csv.zip":
+            raw = _read_zip(data, limits)
+        else:
+            raw = data
+        frame = _read_csv(raw, limits)
+        fmt = "csv" if fmt == "csv" else fmt
+    inherited = {k: v for k, v in (optional_roles or {}).items() if v in frame.columns}
+    roles = _validate_roles(frame, {**inherited, **(roles or {})})
+    features = infer_features(frame, roles)
+    frame = _normalise(frame, features)
+    return Table(frame=frame, features=features, roles=roles, source_format=fmt, sha256=digest, size_bytes=len(data))
+
+
+def _read_zip(data: bytes, limits: Limits) -> bytes:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except zipfile.BadZipFile as exc:
+        raise IngestError(f"The zip archive is corrupt: {exc}.") from None
+    if len(members) != 1:
+        raise IngestError(f"A zip upload must hold exactly one CSV file; this one holds {len(members)}.")
+    with archive.open(members[0]) as stream:
+        return _bounded_expand(stream, len(data), limits)
+
+
+def _header(text: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(text.split("\n", 1)[0])))
+    except (csv.Error, StopIteration):
+        return []
+
+
+def _read_csv(raw: bytes, limits: Limits) -> pd.DataFrame:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"The CSV is not valid UTF-8 (byte {exc.start}): save it as UTF-8 and upload it again."
+        ) from None
+    if "\x00" in text:
+        raise IngestError("The CSV contains NUL bytes: it is not a text file.")
+    header = [h.strip() for h in _header(text)]
+    if not any(header):
+        raise IngestError("The CSV has no header row.")
+    _check_columns(header, limits)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), nrows=limits.max_rows + 1, dtype=str, keep_default_na=True, engine="c",
+            skipinitialspace=True, on_bad_lines="error",
+        )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise IngestError("The CSV is empty.") from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        raise IngestError(f"The CSV is malformed: {str(exc).strip()[:300]}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) > limits.max_rows:
+        raise IngestError(f"The file has more than {limits.max_rows:,} rows (the limit).")
+    if frame.empty:
+        raise IngestError("The file has a header but no data rows.")
+    # Cells arrive as strings; numeric-looking columns become float64 (kinds are inferred afterwards).
+    for name in frame.columns:
+        converted = pd.to_numeric(frame[name], errors="coerce")
+        if converted.notna().sum() == frame[name].notna().sum():
+            frame[name] = converted.astype("float64")
+    return frame
+
+
+def _check_columns(names: list[str], limits: Limits) -> None:
+    if len(names) > limits.max_columns:
+        raise IngestError(f"The file has {len(names):,} columns; the limit is {limits.max_columns:,}.")
+    if any(not n for n in names):
+        raise IngestError("A column has an empty name.")
+    seen: set[str] = set()
+    duplicates = sorted({n for n in names if n in seen or seen.add(n)})
+    if duplicates:
+        raise IngestError(f"Duplicate column names: {', '.join(duplicates[:10])}.")
+
+
+def _read_parquet(data: bytes, limits: Limits) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        meta = parquet.metadata
+        arrow_schema = parquet.schema_arrow
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise IngestError(f"The Parquet file is unreadable: {str(exc)[:300]}") from None
+    if meta.num_columns > limits.max_columns or len(arrow_schema) > limits.max_columns:
+        raise IngestError(f"The file has {meta.num_columns:,} columns; the limit is {limits.max_columns:,}.")
+    _check_columns([str(n) for n in arrow_schema.names], limits)
+    if meta.num_rows > limits.max_rows:
+        raise IngestError(f"The file has {meta.num_rows:,} rows; the limit is {limits.max_rows:,}.")
+    if meta.num_rows == 0:
+        raise IngestError("The file has a schema but no data rows.")
+    for fld in arrow_schema:
+        if not _plain_arrow_type(fld.type):
+            raise IngestError(f"Column '{fld.name}' has type {fld.type}; only numbers, booleans, strings and "
+                              "timestamps are accepted.")  # fmt: skip
+    expanded = _parquet_expanded_size(meta, arrow_schema)
+    ratio = expanded / max(len(data), 1)
+    if expanded > limits.max_expanded_bytes or (expanded > 50_000_000 and ratio > 5 * MAX_EXPANSION_RATIO):
+        raise IngestError(
+            f"The Parquet data expands to {expanded:,} bytes from {len(data):,}: refused as a possible "
+            "decompression bomb."
+        )
+    try:
+        table = parquet.read()
+        # ignore_metadata: never rebuild pandas objects or extension types named by the file's metadata.
+        frame = table.to_pandas(ignore_metadata=True)
+    except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
+        raise IngestError(f"The Parquet file could not be read: {str(exc)[:300]}") from None
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _parquet_expanded_size(meta: Any, arrow_schema: Any) -> int:
+    """In-memory size once decoded: fixed-width columns by row count (dictionary and run-length encoding make a
+    footer's "uncompressed" sizes tiny for a bomb), variable-width ones by their uncompressed pages."""
+    import pyarrow.types as pt
+
+    total = 0
+    for index, fld in enumerate(arrow_schema):
+        if pt.is_string(fld.type) or pt.is_large_string(fld.type) or pt.is_dictionary(fld.type):
+            pages = sum(meta.row_group(g).column(index).total_uncompressed_size for g in range(meta.num_row_groups))
+            total += pages + 8 * meta.num_rows
+        else:
+            try:
+                width = max(1, fld.type.bit_width // 8)
+            except ValueError:
+                width = 8
+            total += width * meta.num_rows
+    return total
+
+
+def _plain_arrow_type(t: Any) -> bool:
+    import pyarrow.types as pt
+
+    if pt.is_dictionary(t):
+        return pt.is_string(t.value_type) or pt.is_large_string(t.value_type)
+    return (
+        pt.is_integer(t) or pt.is_floating(t) or pt.is_boolean(t) or pt.is_string(t) or pt.is_large_string(t)
+        or pt.is_timestamp(t) or pt.is_date(t) or pt.is_decimal(t) or pt.is_null(t)
+    )  # fmt: skip
+
+
+def _validate_roles(frame: pd.DataFrame, roles: dict[str, str]) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for role, column in roles.items():
+        if role not in ROLES:
+            raise IngestError(f"Unknown column role '{role}' (use {', '.join(ROLES)}).")
+        if not column:
+            continue
+        if column not in frame.columns:
+            raise IngestError(f"The {role} column '{column}' is not in the file.")
+        clean[role] = column
+    if len(set(clean.values())) != len(clean):
+        raise IngestError("One column cannot have two roles.")
+    return clean
+
+
+def infer_features(frame: pd.DataFrame, roles: dict[str, str]) -> list[ColumnSpec]:
+    role_columns = set(roles.values())
+    features = []
+    for name in frame.columns:
+        if name in role_columns:
+            continue
+        series = frame[name]
+        if series.notna().sum() == 0:
+            raise IngestError(f"Column '{name}' has no values (all missing).")
+        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+            if pd.api.types.is_datetime64_any_dtype(series):
+                raise IngestError(f"Column '{name}' holds dates: give it the timestamp role or drop it.")
+            features.append(ColumnSpec(name, CATEGORICAL))
+        else:
+            features.append(ColumnSpec(name, NUMERICAL))
+    if not features:
+        raise IngestError("The file has no feature columns to monitor.")
+    return features
+
+
+def _as_category_strings(series: pd.Series) -> pd.Series:
+    mask = series.isna()
+    out = series.astype(str).astype(object)
+    out[mask] = np.nan
+    return out
+
+
+def _normalise(frame: pd.DataFrame, features: list[ColumnSpec]) -> pd.DataFrame:
+    """Numeric features as float64, categorical as Python strings (NaN for missing)."""
+    frame = frame.copy()
+    for spec in features:
+        if spec.kind == NUMERICAL:
+            frame[spec.name] = frame[spec.name].astype("float64")
+        else:
+            frame[spec.name] = _as_category_strings(frame[spec.name])
+    return frame
+
+
+def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -> Table:
+    """Make a current batch fit its reference's schema, or refuse it. A reference-numeric column holding some
+    non-numeric values is coerced (the values counted as type mismatches, a data-quality finding)."""
+    wanted = [ColumnSpec(c["name"], c["kind"]) for c in reference_schema]
+    have = {c.name for c in table.features}
+    missing = [c.name for c in wanted if c.name not in have]
+    extra = sorted(have - {c.name for c in wanted})
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing columns: {', '.join(missing[:20])}")
+        if extra:
+            parts.append(f"unexpected columns: {', '.join(extra[:20])}")
+        raise IngestError("The batch does not match the reference schema (" + "; ".join(parts) + ").")
+    frame = table.frame
+    mismatches: dict[str, int] = {}
+    for spec in wanted:
+        series = frame[spec.name]
+        if spec.kind == NUMERICAL and not pd.api.types.is_float_dtype(series):
+            converted = pd.to_numeric(series, errors="coerce").astype("float64")
+            bad = int(series.notna().sum() - converted.notna().sum())
+            if converted.notna().sum() == 0:
+                raise IngestError(f"Column '{spec.name}' is numeric in the reference but has no numbers here.")
+            mismatches[spec.name] = bad
+            frame[spec.name] = converted
+        elif spec.kind == CATEGORICAL and pd.api.types.is_float_dtype(series):
+            frame[spec.name] = _as_category_strings(series.map(_number_label, na_action="ignore"))
+    table.features = wanted
+    table.type_mismatches = mismatches
+    return table
+
+
+def _number_label(value: float) -> str:
+    # "3" in a CSV read back as 3.0 must match the reference's category "3" when the reference column held text.
+    return str(int(value)) if float(value).is_integer() else repr(value)

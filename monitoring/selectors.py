@@ -1,0 +1,200 @@
+"""Monitoring reads: checks, datasets, alerts, the dashboard, and the report/portfolio sections."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from mlops_gov.jobs import JobStatus
+from monitoring import charts
+from monitoring.models import Alert, Dataset, Delivery, DriftCheck
+from registry.choices import Stage
+from registry.models import ModelVersion
+
+REPORT_CHECKS = 30
+
+
+def check_list(*, version: ModelVersion | None = None, model=None) -> QuerySet[DriftCheck]:
+    qs = DriftCheck.objects.select_related("version__model", "reference", "current", "requested_by")
+    if version is not None:
+        qs = qs.filter(version=version)
+    if model is not None:
+        qs = qs.filter(version__model=model)
+    return qs.order_by("-created_at", "-id")
+
+
+def latest_check(*, version: ModelVersion) -> DriftCheck | None:
+    """The latest succeeded check on exactly this version."""
+    return (
+        DriftCheck.objects.filter(version=version, status=JobStatus.SUCCEEDED).order_by("-finished_at", "-id").first()
+    )
+
+
+def dataset_list(*, version: ModelVersion | None = None, kind: str = "") -> QuerySet[Dataset]:
+    qs = Dataset.objects.select_related("version__model", "uploaded_by")
+    if version is not None:
+        qs = qs.filter(version=version)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-id")
+
+
+def alert_list(*, model=None) -> QuerySet[Alert]:
+    qs = Alert.objects.select_related("model", "version", "check_run")
+    if model is not None:
+        qs = qs.filter(model=model)
+    return qs.order_by("-created_at", "-id")
+
+
+def delivery_list() -> QuerySet[Delivery]:
+    return Delivery.objects.select_related("rule", "alert").order_by("-created_at", "-id")
+
+
+def check_detail(check: DriftCheck) -> dict[str, Any]:
+    """Everything the check page shows, with SVG charts for the drifted columns."""
+    columns = list(check.columns.all())
+    drifted_charts = [
+        {"column": c.column, "svg": charts.distribution_svg(c.column, c.distribution)}
+        for c in columns
+        if c.detected and c.distribution
+    ][:20]
+    quality = check.data_quality or {}
+    return {
+        "check": check,
+        "columns": columns,
+        "charts": drifted_charts,
+        "quality": quality,
+        "quality_columns": quality.get("columns", []),
+        "model_quality": check.model_quality or {},
+        "alerts": list(check.alerts.order_by("-created_at")[:20]),
+    }
+
+
+def check_status(check: DriftCheck) -> dict[str, Any]:
+    return {
+        "id": check.pk,
+        "status": check.status,
+        "progress": check.progress,
+        "error": check.error,
+        "attempts": check.attempts,
+        "created_at": check.created_at,
+        "started_at": check.started_at,
+        "finished_at": check.finished_at,
+        "duration_seconds": check.duration_seconds,
+        "dataset_drift": check.dataset_drift,
+        "drift_share": check.drift_share,
+        "drifted_count": check.drifted_count,
+        "column_count": check.column_count,
+    }
+
+
+def _trend(version: ModelVersion, limit: int = REPORT_CHECKS) -> list[DriftCheck]:
+    checks = list(
+        DriftCheck.objects.filter(version=version, status=JobStatus.SUCCEEDED).order_by("-finished_at", "-id")[:limit]
+    )
+    return list(reversed(checks))
+
+
+def dashboard_rows() -> list[dict[str, Any]]:
+    """One row per production version: last check, drift share trend, quality, recent alerts."""
+    since = timezone.now() - timedelta(days=30)
+    versions = (
+        ModelVersion.objects.filter(stage=Stage.PRODUCTION)
+        .select_related("model")
+        .annotate(recent_alerts=Count("alerts", filter=Q(alerts__created_at__gte=since), distinct=True))
+        .prefetch_related(
+            Prefetch("drift_checks", queryset=DriftCheck.objects.order_by("-created_at", "-id"), to_attr="all_checks")
+        )
+        .order_by("model__name")
+    )
+    rows = []
+    for version in versions:
+        checks = version.all_checks
+        last = checks[0] if checks else None
+        succeeded = [c for c in checks if c.status == JobStatus.SUCCEEDED][:REPORT_CHECKS]
+        last_ok = succeeded[0] if succeeded else None
+        rows.append(
+            {
+                "version": version,
+                "last_check": last,
+                "last_succeeded": last_ok,
+                "trend": [c.drift_share for c in reversed(succeeded[:10])],
+                "duplicate_rows": (last_ok.data_quality or {}).get("duplicate_rows") if last_ok else None,
+                "quality_degraded": bool((last_ok.model_quality or {}).get("degraded")) if last_ok else False,
+                "recent_alerts": version.recent_alerts,
+            }
+        )
+    return rows
+
+
+def report_context(*, version: ModelVersion) -> dict[str, Any]:
+    """The monitoring section of a governance report: the last checks of this version, drift trend chart,
+    data and model quality of the latest check, recent alerts. Bounded to the last 30 checks."""
+    checks = _trend(version)
+    latest = checks[-1] if checks else None
+    columns = list(latest.columns.all()) if latest else []
+    trend_svg = ""
+    if checks:
+        trend_svg = charts.drift_trend_svg(
+            [(c.finished_at, c.drift_share or 0.0) for c in checks], threshold=latest.drift_share_threshold
+        )
+    drifted_svgs = [
+        {"column": c.column, "svg": charts.distribution_svg(c.column, c.distribution)}
+        for c in columns
+        if c.detected and c.distribution
+    ][:6]
+    quality = (latest.data_quality or {}) if latest else {}
+    return {
+        "has_checks": bool(checks),
+        "version": version,
+        "latest": latest,
+        "latest_columns": columns,
+        "checks": list(reversed(checks)),
+        "trend_svg": trend_svg,
+        "drifted_svgs": drifted_svgs,
+        "data_quality": quality,
+        "quality_issues": [
+            c
+            for c in quality.get("columns", [])
+            if c.get("missing") or c.get("out_of_range") or c.get("unseen_categories") or c.get("type_mismatches")
+        ][:30],
+        "model_quality": (latest.model_quality or {}) if latest else {},
+        "alerts": list(alert_list().filter(version=version)[:20]),
+        "references": list(dataset_list(version=version, kind="reference")[:5]),
+    }
+
+
+def portfolio_row(*, version: ModelVersion) -> dict[str, Any]:
+    latest = latest_check(version=version)
+    if latest is None:
+        return {"drift_status": "no check", "drift_share": None, "last_check_at": None}
+    return {
+        "drift_status": "drift" if latest.dataset_drift else "no drift",
+        "drift_share": latest.drift_share,
+        "last_check_at": latest.finished_at,
+    }
+
+
+def dashboard_cards(*, user) -> list[dict[str, Any]]:
+    if not (user and user.is_authenticated and user.has_perm("monitoring.view_driftcheck")):
+        return []
+    since = timezone.now() - timedelta(days=7)
+    production = ModelVersion.objects.filter(stage=Stage.PRODUCTION)
+    drifting = 0
+    for version in production:
+        latest = latest_check(version=version)
+        drifting += bool(latest and latest.dataset_drift)
+    url = reverse("monitoring:dashboard")
+    return [
+        {"label": "Production models drifting", "value": drifting, "url": url, "note": "latest check found drift"},
+        {"label": "Alerts (7 days)", "value": Alert.objects.filter(created_at__gte=since).count(), "url": url},
+        {
+            "label": "Checks running",
+            "value": DriftCheck.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count(),
+            "url": url,
+        },
+    ]

@@ -1,0 +1,39 @@
+"""Celery tasks of the monitoring app: thin wrappers that load by id and call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from mlops_gov.context import acting
+
+
+@shared_task(
+    name="monitoring.run_drift_check",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def run_drift_check(check_id: int, hold_seconds: float = 0) -> bool:
+    from monitoring import services
+
+    with acting(channel="task"):
+        return services.check_run(check_id=check_id, hold_seconds=hold_seconds)
+
+
+@shared_task(name="monitoring.deliver", acks_late=True, soft_time_limit=60, time_limit=90)
+def deliver(delivery_id: int) -> str:
+    from monitoring import services
+
+    with acting(channel="task"):
+        delivery = services.delivery_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery is not None else "missing"
+
+
+@shared_task(name="monitoring.sweep", soft_time_limit=300, time_limit=360)
+def sweep() -> dict:
+    from monitoring import services
+
+    with acting(channel="task"):
+        return services.sweep()
