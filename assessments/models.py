@@ -60,7 +60,9 @@ class AssessmentStatus(models.TextChoices):
 
 
 class Assessment(models.Model):
-    model = models.ForeignKey(RegisteredModel, on_delete=models.PROTECT, related_name="assessments")
+    # CASCADE: the registry decides when a model may be deleted (never with promotion history); the audit trail
+    # keeps every assessment event, and a PROTECT here would turn an allowed deletion into a server error.
+    model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="assessments")
     model_version = models.ForeignKey(
         ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="assessments",
         help_text="Optional: the version the assessment looked at.",

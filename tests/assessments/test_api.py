@@ -120,3 +120,13 @@ def test_list_filters(frameworks, model, personas, api):
     assert client.get(f"{BASE}/assessments/?framework=lifecycle").json()["count"] == 1
     assert client.get(f"{BASE}/assessments/?model={model.name}&status=draft").json()["count"] == 2
     assert client.get(f"{BASE}/assessments/?model=unknown").status_code == 404
+
+
+def test_list_query_count_does_not_grow_with_rows(frameworks, model, personas, api, django_assert_max_num_queries):
+    for _ in range(6):
+        create(api, personas.scientist, model, framework="lifecycle")
+    client = api(personas.auditor)
+    client.get(f"{BASE}/assessments/")  # warm the permission cache
+    with django_assert_max_num_queries(8):
+        response = client.get(f"{BASE}/assessments/")
+    assert response.json()["count"] == 6

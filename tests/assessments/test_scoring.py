@@ -225,3 +225,20 @@ def test_derived_ml_test_score_uses_the_weakest_tagged_answer():
     assert mlts["decided_by"]["data.1"] == ["data.schema"]
     assert mlts["next_steps"] == []  # 6 is already in the top band
     assert mlts["held_back"][0]["source_questions"] == ["data.schema"]
+
+
+lifecycle_value = st.sampled_from([0.0, 0.5, 1.0, None])
+lifecycle_answer_sets = st.fixed_dictionaries({q["id"]: lifecycle_value for _, q in scoring.iter_questions(LIFECYCLE)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers=lifecycle_answer_sets, data=st.data())
+def test_property_raising_an_answer_never_lowers_a_weighted_score_or_a_derived_level(answers, data):
+    answers = {k: v for k, v in answers.items() if v is not None}  # not-applicable changes the denominator
+    qid = data.draw(st.sampled_from(sorted(answers)))
+    higher = {**answers, qid: data.draw(st.sampled_from([v for v in (0.0, 0.5, 1.0) if v >= answers[qid]]))}
+    before, after = scoring.score(LIFECYCLE, answers), scoring.score(LIFECYCLE, higher)
+    assert after["overall"]["normalised"] >= before["overall"]["normalised"]
+    for target in (GOOGLE, AZURE, MLTS):
+        assert (scoring.derive_result(target, LIFECYCLE, higher)["overall"]["score"]
+                >= scoring.derive_result(target, LIFECYCLE, answers)["overall"]["score"])  # fmt: skip

@@ -170,3 +170,15 @@ def test_a_draft_does_not_count_for_the_gate(frameworks, version, model, persona
     services.answers_save(assessment=assessment, actor=personas.scientist, answers=answer_all(frameworks["lifecycle"]))
     result, _ = gate_result(version)
     assert not result.passed
+
+
+def test_deleting_a_model_removes_its_assessments_but_keeps_their_audit_events(frameworks, model, personas):
+    from registry import services as registry_services
+
+    assessment = start(model, personas, "lifecycle")
+    services.answers_save(
+        assessment=assessment, actor=personas.scientist, answers=[{"question": "plan.goal", "value": 1}]
+    )
+    registry_services.model_delete(model=model, actor=personas.scientist)
+    assert not Assessment.objects.exists()
+    assert AuditEvent.objects.filter(action__startswith="assessment.", model_name="credit-scoring").count() == 2
