@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
+from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q, QuerySet, TextField
 
 from registry.mlflow_api import shapes
 from registry.mlflow_api.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowError
@@ -16,9 +16,41 @@ from registry.mlflow_api.filters import Condition, like_to_regex
 from registry.models import ModelAlias, ModelVersion, RegisteredModel
 
 MAX_OFFSET = 10_000_000
-_MODEL_FIELDS = ("id", "name", "description", "tags", "created_at", "updated_at")
-_VERSION_FIELDS = ("id", "model", "version", "description", "source_uri", "run_id", "tags", "stage", "created_at",
-                   "updated_at")  # fmt: skip
+_MODEL_FIELDS = ("id", "name", "description", "tags", "created_ms", "updated_ms")
+_VERSION_FIELDS = ("id", "model_id", "version", "description", "source_uri", "run_id", "tags", "stage", "created_ms",
+                   "updated_ms")  # fmt: skip
+
+
+class EpochMillis(Func):
+    """A timestamp as integer milliseconds since the epoch, computed by the database (exact, no float rounding):
+    reading rows as tuples with this skips building model instances and parsing datetimes in Python."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, field: str):
+        super().__init__(F(field))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        lhs, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"CAST(FLOOR(EXTRACT(EPOCH FROM {lhs}) * 1000) AS BIGINT)", params
+        # SQLite stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: whole seconds plus the first 3 fraction digits.
+        return f"(CAST(strftime('%%s', {lhs}) AS INTEGER) * 1000 + CAST(substr({lhs}, 21, 3) AS INTEGER))", [
+            *params,
+            *params,
+        ]
+
+
+def _model_rows(qs: QuerySet) -> QuerySet:
+    return qs.annotate(created_ms=EpochMillis("created_at"), updated_ms=EpochMillis("updated_at")).values_list(
+        *_MODEL_FIELDS, named=True
+    )
+
+
+def _version_rows(qs: QuerySet, *extra: str) -> QuerySet:
+    return qs.annotate(created_ms=EpochMillis("created_at"), updated_ms=EpochMillis("updated_at")).values_list(
+        *_VERSION_FIELDS, *extra, named=True
+    )
 
 
 # --- page tokens ----------------------------------------------------------------------------------------------------
@@ -45,7 +77,7 @@ def decode_page_token(token: str | None) -> int:
 
 
 def get_model(name: str) -> RegisteredModel:
-    model = RegisteredModel.objects.filter(name=name).select_related("team").first()
+    model = RegisteredModel.objects.filter(name=name).first()
     if model is None:
         raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Registered Model with name={name} not found")
     return model
@@ -63,8 +95,9 @@ def get_version(name: str, number: int) -> ModelVersion:
 
 
 def version_entity(version: ModelVersion) -> dict[str, Any]:
+    row = _version_rows(ModelVersion.objects.filter(pk=version.pk)).first()
     aliases = list(ModelAlias.objects.filter(version_id=version.pk).values_list("alias", flat=True))
-    return shapes.model_version(version, model_name=version.model.name, aliases=aliases)
+    return shapes.model_version(row, model_name=version.model.name, aliases=aliases)
 
 
 def version_by_alias(name: str, alias: str) -> dict[str, Any]:
@@ -79,7 +112,7 @@ def version_by_alias(name: str, alias: str) -> dict[str, Any]:
 # --- registered models with their aliases and latest versions -------------------------------------------------------
 
 
-def latest_versions(model_ids: list[int], stages: list[str] | None = None) -> dict[int, list[ModelVersion]]:
+def latest_versions(model_ids: list[int], stages: list[str] | None = None) -> dict[int, list[Any]]:
     """The newest version of each stage of each model, in one query."""
     if not model_ids:
         return {}
@@ -89,8 +122,8 @@ def latest_versions(model_ids: list[int], stages: list[str] | None = None) -> di
     qs = ModelVersion.objects.filter(model_id__in=model_ids).exclude(Exists(newer))
     if stages is not None:
         qs = qs.filter(stage__in=stages)
-    result: dict[int, list[ModelVersion]] = defaultdict(list)
-    for version in qs.only(*_VERSION_FIELDS).order_by("model_id", "version"):
+    result: dict[int, list[Any]] = defaultdict(list)
+    for version in _version_rows(qs.order_by("model_id", "version")):
         result[version.model_id].append(version)
     return result
 
@@ -106,8 +139,9 @@ def aliases_of_models(model_ids: list[int]) -> list[tuple[int, str, int, int]]:
     )
 
 
-def model_entities(models: list[RegisteredModel]) -> list[dict[str, Any]]:
-    ids = [m.pk for m in models]
+def model_entities(models: list[Any]) -> list[dict[str, Any]]:
+    """``models``: rows from ``_model_rows`` (name, description, tags, created_ms, updated_ms, id)."""
+    ids = [m.id for m in models]
     latest = latest_versions(ids)
     alias_rows = aliases_of_models(ids)
     by_model: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -118,15 +152,15 @@ def model_entities(models: list[RegisteredModel]) -> list[dict[str, Any]]:
     out = []
     for model in models:
         versions = [
-            shapes.model_version(v, model_name=model.name, aliases=by_version.get(v.pk))
-            for v in latest.get(model.pk, [])
+            shapes.model_version(v, model_name=model.name, aliases=by_version.get(v.id))
+            for v in latest.get(model.id, [])
         ]
-        out.append(shapes.registered_model(model, aliases=by_model.get(model.pk), latest_versions=versions))
+        out.append(shapes.registered_model(model, aliases=by_model.get(model.id), latest_versions=versions))
     return out
 
 
 def model_entity(model: RegisteredModel) -> dict[str, Any]:
-    return model_entities([model])[0]
+    return model_entities(list(_model_rows(RegisteredModel.objects.filter(pk=model.pk))))[0]
 
 
 # --- search ---------------------------------------------------------------------------------------------------------
@@ -195,8 +229,8 @@ def _ordered(qs: QuerySet, order: list[tuple[str, bool]], default: list[str]) ->
 def search_models(
     *, conditions: list[Condition], order: list[tuple[str, bool]], offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
-    qs = _apply_conditions(RegisteredModel.objects.only(*_MODEL_FIELDS), conditions, {"name": "name"})
-    rows = list(_ordered(qs, order, ["name"])[offset : offset + limit + 1])
+    qs = _apply_conditions(RegisteredModel.objects.all(), conditions, {"name": "name"})
+    rows = list(_model_rows(_ordered(qs, order, ["name"]))[offset : offset + limit + 1])
     token = encode_page_token(offset + limit) if len(rows) > limit else None
     return model_entities(rows[:limit]), token
 
@@ -205,18 +239,19 @@ def search_versions(
     *, conditions: list[Condition], order: list[tuple[str, bool]], offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     fields = {"name": "model__name", "version_number": "version", "run_id": "run_id", "source_path": "source_uri"}
-    qs = ModelVersion.objects.select_related("model").only(*_VERSION_FIELDS, "model__name")
-    qs = _apply_conditions(qs, conditions, fields)
-    rows = list(_ordered(qs, order, ["model__name", "-version"])[offset : offset + limit + 1])
+    qs = _apply_conditions(ModelVersion.objects.all(), conditions, fields)
+    rows = list(
+        _version_rows(_ordered(qs, order, ["model__name", "-version"]), "model__name")[offset : offset + limit + 1]
+    )
     token = encode_page_token(offset + limit) if len(rows) > limit else None
     rows = rows[:limit]
     aliases: dict[int, list[str]] = defaultdict(list)
     if rows:
-        for version_id, alias in ModelAlias.objects.filter(version_id__in=[v.pk for v in rows]).values_list(
+        for version_id, alias in ModelAlias.objects.filter(version_id__in=[v.id for v in rows]).values_list(
             "version_id", "alias"
         ):
             aliases[version_id].append(alias)
-    return [shapes.model_version(v, model_name=v.model.name, aliases=aliases.get(v.pk)) for v in rows], token
+    return [shapes.model_version(v, model_name=v.model__name, aliases=aliases.get(v.id)) for v in rows], token
 
 
 def latest_version_entities(model: RegisteredModel, stages: list[str] | None) -> list[dict[str, Any]]:
@@ -225,4 +260,4 @@ def latest_version_entities(model: RegisteredModel, stages: list[str] | None) ->
     by_version: dict[int, list[str]] = defaultdict(list)
     for _, alias, version_id, _number in alias_rows:
         by_version[version_id].append(alias)
-    return [shapes.model_version(v, model_name=model.name, aliases=by_version.get(v.pk)) for v in versions]
+    return [shapes.model_version(v, model_name=model.name, aliases=by_version.get(v.id)) for v in versions]

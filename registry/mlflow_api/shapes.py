@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from registry.choices import Stage
@@ -12,8 +12,18 @@ STAGE_TO_MLFLOW = {Stage.NONE: "None", Stage.STAGING: "Staging", Stage.PRODUCTIO
 MLFLOW_TO_STAGE = {label.lower(): value for value, label in STAGE_TO_MLFLOW.items()}
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 def millis(value: datetime | None) -> int:
-    return int(value.timestamp() * 1000) if value is not None else 0
+    """Exact floor to milliseconds (the same integer the database computes in ``selectors.EpochMillis``)."""
+    return (value - _EPOCH) // _MS if value is not None else 0
+
+
+def _ms(row, name: str) -> int:
+    value = getattr(row, f"{name}_ms", None)
+    return value if value is not None else millis(getattr(row, f"{name}_at", None))
 
 
 def tag_list(tags: Any) -> list[dict[str, str]]:
@@ -31,12 +41,12 @@ def _text(value: Any) -> str:
 
 
 def model_version(version, *, model_name: str, aliases: list[str] | None = None) -> dict[str, Any]:
-    """``version`` is a ModelVersion (or a row with the same attribute names)."""
+    """``version``: a ModelVersion, or a row with the same names and ``created_ms``/``updated_ms``."""
     data: dict[str, Any] = {
         "name": model_name,
         "version": str(version.version),
-        "creation_timestamp": millis(version.created_at),
-        "last_updated_timestamp": millis(version.updated_at),
+        "creation_timestamp": _ms(version, "created"),
+        "last_updated_timestamp": _ms(version, "updated"),
         "current_stage": STAGE_TO_MLFLOW.get(version.stage, "None"),
         "description": version.description or "",
         "source": version.source_uri,
@@ -60,8 +70,8 @@ def registered_model(
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": model.name,
-        "creation_timestamp": millis(model.created_at),
-        "last_updated_timestamp": millis(model.updated_at),
+        "creation_timestamp": _ms(model, "created"),
+        "last_updated_timestamp": _ms(model, "updated"),
         "description": model.description or "",
     }
     tags = tag_list(model.tags)
