@@ -57,6 +57,31 @@ def assessment_list(request):
 
 
 @login_required
+@permission_required("assessments.view_framework", raise_exception=True)
+def framework_list(request):
+    return render(
+        request, "assessments/framework_list.html", {"frameworks": selectors.framework_list(current_only=False)}
+    )
+
+
+@login_required
+@permission_required("assessments.view_framework", raise_exception=True)
+def framework_detail(request, slug: str):
+    raw = request.GET.get("version", "")
+    framework = selectors.framework_get(slug=slug, version=int(raw) if raw.isdigit() else None)
+    if framework is None:
+        raise Http404("No such framework.")
+    definition = framework.definition
+    context = {
+        "framework": framework,
+        "definition": definition,
+        "scales": [{"name": n, "options": o} for n, o in definition["scales"].items()],
+        "versions": selectors.framework_list(current_only=False).filter(slug=slug),
+    }
+    return render(request, "assessments/framework_detail.html", context)
+
+
+@login_required
 @require_POST
 def assessment_start(request):
     form = StartAssessmentForm(request.POST, user=request.user)

@@ -150,3 +150,12 @@ def test_oversize_and_non_mapping_files_are_refused():
         services.parse_framework_text(b"a" * (services.MAX_FRAMEWORK_BYTES + 1))
     with pytest.raises(services.FrameworkInvalid, match="mapping"):
         services.framework_load(document=["not", "a", "mapping"])
+
+
+def test_unsafe_yaml_tags_and_non_json_values_are_refused():
+    with pytest.raises(services.FrameworkInvalid, match="not valid YAML"):
+        services.parse_framework_text("slug: !!python/object/apply:os.system ['echo hi']")
+    doc = yaml.safe_load(yaml.safe_dump(minimal()).replace("edition: '1'", "edition: 2026-01-01"))
+    with pytest.raises(services.FrameworkInvalid) as refused:
+        services.framework_load(document=doc)
+    assert any(e.startswith("edition:") for e in refused.value.errors)

@@ -124,3 +124,14 @@ def test_page_exports(client, frameworks, model, personas, submitted_lifecycle):
     assert (
         body.startswith("assessment,model,framework") and body.count("\n") == frameworks["lifecycle"].question_count + 1
     )
+
+
+def test_framework_pages_show_questions_with_their_mappings(client, frameworks, personas):
+    client.force_login(personas.auditor)
+    html = client.get(reverse("assessments:framework-list")).content.decode()
+    assert html.count("badge passed") == 4
+    html = client.get(reverse("assessments:framework-detail", args=["lifecycle"])).content.decode()
+    assert "<code>mlts:data.1</code>" in html and "<code>euaia:art12</code>" in html and "Scalable" in html
+    html = client.get(reverse("assessments:framework-detail", args=["google-mlops"]) + "?version=1").content.decode()
+    assert "Level 2: CI/CD pipeline automation" in html and "g.l2.registry" in html
+    assert client.get(reverse("assessments:framework-detail", args=["nope"])).status_code == 404
