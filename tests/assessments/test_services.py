@@ -182,3 +182,22 @@ def test_deleting_a_model_removes_its_assessments_but_keeps_their_audit_events(f
     registry_services.model_delete(model=model, actor=personas.scientist)
     assert not Assessment.objects.exists()
     assert AuditEvent.objects.filter(action__startswith="assessment.", model_name="credit-scoring").count() == 2
+
+
+def test_promotion_request_carries_the_maturity_gate(frameworks, version, personas, submitted_lifecycle):
+    from registry import services as registry_services
+
+    registry_services.version_transition(version=version, target="staging", actor=personas.scientist)
+    version.refresh_from_db()
+    request, _ = registry_services.promotion_request_create(
+        version=version, actor=personas.scientist, justification="Ready for production."
+    )
+    maturity = next(g for g in request.gate_results if g["name"] == "maturity")
+    assert maturity["passed"] is False and "No submitted 'lifecycle' maturity assessment" in maturity["detail"]
+    submitted_lifecycle(1.0)
+    registry_services.promotion_withdraw(request=request, actor=personas.scientist, note="re-evaluate")
+    request, _ = registry_services.promotion_request_create(
+        version=version, actor=personas.scientist, justification="Assessed now."
+    )
+    maturity = next(g for g in request.gate_results if g["name"] == "maturity")
+    assert maturity["passed"] is True and "scored 1.00 >= 0.50" in maturity["detail"]
