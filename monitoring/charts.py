@@ -17,6 +17,8 @@ def _figure(width: float = 5.0, height: float = 2.4):
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: a chart is ~5 kB instead of ~30 kB
+    matplotlib.rcParams["svg.hashsalt"] = "mlops-gov"  # stable ids: the same data gives the same SVG
     fig = Figure(figsize=(width, height), dpi=100)
     return fig, fig.add_subplot(1, 1, 1)
 
