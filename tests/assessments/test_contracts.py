@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 
 import pytest
 import yaml
@@ -123,3 +124,13 @@ def test_demo_seed_adds_a_history_per_model_and_is_idempotent(frameworks, django
     assert scores["diabetes-progression"] < 0.6 <= scores["breast-cancer-screening"]
     demo.seed(io.StringIO())
     assert Assessment.objects.count() == 12
+
+
+def test_two_charts_on_one_page_share_no_element_ids():
+    radar = charts.radar_svg(["a", "b", "c"], [0.2, 0.5, 1.0])
+    trend = charts.trend_svg({"overall": [(datetime(2026, 1, 1), 0.5), (datetime(2026, 2, 1), 0.7)]})
+    ids = [set(re.findall(r'\bid="([^"]+)"', svg)) for svg in (radar, trend)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    for svg, own in zip((radar, trend), ids, strict=True):
+        refs = set(re.findall(r"url\(#([^)]+)\)", svg)) | set(re.findall(r'href="#([^"]+)"', svg))
+        assert refs <= own  # every reference points inside its own chart
