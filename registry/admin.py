@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from mlops_gov.errors import DomainError
-from registry import selectors, services
+from registry import permissions, selectors, services
 from registry.choices import Decision
 from registry.models import (
     AuditEvent,
@@ -31,6 +31,22 @@ class ServiceBackedAdmin(admin.ModelAdmin):
     def _report(self, request, exc: Exception) -> None:
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         self.message_user(request, text, level=messages.ERROR)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A service refusal (permission, conflict, validation) rolls the whole save back and is shown as a message,
+        # never a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError) as exc:
+            self._report(request, exc)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (DomainError, ValidationError) as exc:
+            self._report(request, exc)
+            return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
@@ -57,6 +73,10 @@ class RegisteredModelAdmin(ServiceBackedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["name"] if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_edit_model(request.user, obj))
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.MODEL_EDITABLE}
@@ -95,6 +115,10 @@ class ModelVersionAdmin(ServiceBackedAdmin):
     def has_add_permission(self, request):
         return False  # versions are registered through the API, the pages or the MLflow client
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_edit_model(request.user, obj.model))
+
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.VERSION_EDITABLE}
         services.version_update(version=obj, actor=request.user, **data)
@@ -116,13 +140,17 @@ class ModelAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromotionPolicy)
-class PromotionPolicyAdmin(admin.ModelAdmin):
+class PromotionPolicyAdmin(ServiceBackedAdmin):
     list_display = ["risk_tier", "approvals_required", "min_maturity_score", "max_drift_check_age_days"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["risk_tier"] if obj else []
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.changed_data}
         if not change:
-            super().save_model(request, obj, form, change)
+            created = services.policy_create(actor=request.user, **{**data, "risk_tier": obj.risk_tier})
+            obj.pk = created.pk
             return
         original = PromotionPolicy.objects.get(pk=obj.pk)
         services.policy_update(policy=original, actor=request.user, **data)

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.dispatch import Signal
 from django.utils import timezone
@@ -94,7 +94,7 @@ def audit_record(
             "after": hashchain.to_json_safe(after),
             "prev_hash": head.hash,
         }
-        fields["hash"] = hashchain.compute_hash(_hashable(fields))
+        fields["canonical"], fields["hash"] = hashchain.seal(_hashable(fields))
         event = AuditEvent.objects.create(**fields)
         head.sequence, head.hash = event.sequence, event.hash
         head.save(update_fields=["sequence", "hash"])
@@ -115,7 +115,7 @@ def _iso(value) -> str:
 
 def _iter_stored_events(chunk_size: int = 5000) -> Iterator[dict[str, Any]]:
     """Stream events in sequence order (keyset pagination keeps memory flat on millions of rows)."""
-    names = (*hashchain.HASHED_FIELDS, "hash")
+    names = (*hashchain.HASHED_FIELDS, "hash", "canonical")
     last = 0
     while True:
         rows = list(AuditEvent.objects.filter(sequence__gt=last).order_by("sequence").values_list(*names)[:chunk_size])
@@ -129,9 +129,53 @@ def _iter_stored_events(chunk_size: int = 5000) -> Iterator[dict[str, Any]]:
 
 
 def audit_verify() -> hashchain.VerifyResult:
-    """Recompute the whole chain and compare its end with the recorded head (detects a deleted tail)."""
+    """Recompute the whole chain and compare its end with the recorded head (detects a deleted tail).
+
+    On PostgreSQL the fast path hashes each stored payload and lets the database check, row by row, that the columns
+    still equal the payload's content; any doubt (a legacy row without payload, a payload that is not even JSON, a
+    break found) is settled by the full recomputation from the columns, which names the first broken event.
+    """
     head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
-    return hashchain.verify(_iter_stored_events(), expected_head=tuple(head) if head else (0, hashchain.GENESIS_HASH))
+    expected = tuple(head) if head else (0, hashchain.GENESIS_HASH)
+    if using_postgresql():
+        try:
+            result = hashchain.verify_sealed(_iter_sealed_rows(), expected_head=expected)
+        except (_LegacyRow, DatabaseError):
+            result = None
+        if result is not None and result.ok:
+            return result
+    return hashchain.verify(_iter_stored_events(), expected_head=expected)
+
+
+class _LegacyRow(Exception):
+    """An event stored before payloads were kept: verify the slow way."""
+
+
+# The columns rebuilt as JSON, compared with the stored payload as JSON values (jsonb equality).
+_SEALED_SQL = """
+SELECT sequence, prev_hash, hash, canonical,
+       canonical <> '' AND canonical::jsonb = jsonb_build_object(
+           'sequence', sequence,
+           'occurred_at', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'actor_id', actor_id, 'actor_name', actor_name, 'request_id', request_id, 'channel', channel,
+           'action', action, 'object_type', object_type, 'object_id', object_id, 'object_repr', object_repr,
+           'model_id', model_id, 'model_name', model_name, 'before', before, 'after', after,
+           'prev_hash', prev_hash)
+FROM registry_auditevent ORDER BY sequence
+"""
+
+
+def _iter_sealed_rows(chunk_size: int = 20000) -> Iterator[tuple[int, str, str, str, bool]]:
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(_SEALED_SQL)
+        while True:
+            rows = cursor.fetchmany(chunk_size)
+            if not rows:
+                return
+            for row in rows:
+                if not row[3]:
+                    raise _LegacyRow
+            yield from rows
 
 
 def audit_head() -> dict[str, Any]:

@@ -20,3 +20,11 @@ class DecisionForm(forms.Form):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+
+class AuditFilterForm(forms.Form):
+    model = forms.CharField(required=False, max_length=200)
+    actor = forms.CharField(required=False, max_length=150)
+    action = forms.CharField(required=False, max_length=64, help_text="e.g. promotion. or version.stage_changed")
+    since = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

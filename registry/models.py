@@ -176,6 +176,37 @@ class PromotionPolicy(models.Model):
     def __str__(self) -> str:
         return f"Policy for {self.risk_tier} risk"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from registry.choices import MODEL_CARD_FIELDS
+
+        errors: dict[str, str] = {}
+        if not isinstance(self.required_gates, list) or not all(isinstance(g, str) for g in self.required_gates):
+            errors["required_gates"] = 'Give a list of gate names, e.g. ["model_card", "metrics"].'
+        fields = self.required_card_fields
+        if (
+            not isinstance(fields, list)
+            or not set(fields) <= set(MODEL_CARD_FIELDS)
+            or not all(isinstance(f, str) for f in fields)
+        ):
+            errors["required_card_fields"] = f"Give a list drawn from: {', '.join(MODEL_CARD_FIELDS)}."
+        thresholds = self.metric_thresholds
+        valid = isinstance(thresholds, dict) and all(
+            isinstance(bound, dict)
+            and bound
+            and set(bound) <= {"min", "max"}
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bound.values())
+            for bound in thresholds.values()
+        )
+        if not valid:
+            errors["metric_thresholds"] = 'Give {"metric": {"min": number}} or {"metric": {"max": number}}.'
+        aliases = self.protected_aliases
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            errors["protected_aliases"] = 'Give a list of alias names, e.g. ["champion"].'
+        if errors:
+            raise ValidationError(errors)
+
 
 class PromotionRequest(models.Model):
     version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotion_requests")
@@ -253,6 +284,9 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Exactly the bytes that were hashed (UTF-8 text). Verification hashes it directly and checks that every column
+    # above still says what it says, so neither an edited column nor an edited payload goes unnoticed.
+    canonical = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-sequence"]

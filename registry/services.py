@@ -45,6 +45,7 @@ VERSION_EDITABLE = (
     "artifact_sha256",
     "tags",
 )
+RISK_ORDER = {tier: rank for rank, tier in enumerate(("low", "medium", "high", "critical"))}
 # Evidence a decision rests on: frozen once the version is in production or archived.
 VERSION_EVIDENCE = ("metrics", "parameters", "input_signature", "artifact_sha256", "source_uri")
 
@@ -98,6 +99,8 @@ def model_create(*, actor, name: str, owner=None, **fields: Any) -> RegisteredMo
     unknown = set(fields) - set(MODEL_EDITABLE)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    if RegisteredModel.objects.filter(name=name).exists():
+        raise ConflictError(f"A registered model named '{name}' already exists.")
     model = RegisteredModel(name=name, owner=owner or actor, **fields)
     _full_clean(model)
     try:
@@ -116,6 +119,12 @@ def model_update(*, model: RegisteredModel, actor, **changes: Any) -> Registered
     if unknown:
         raise DomainError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
     model = RegisteredModel.objects.select_for_update().get(pk=model.pk)
+    new_tier = changes.get("risk_tier", model.risk_tier)
+    if RISK_ORDER.get(new_tier, 99) < RISK_ORDER.get(model.risk_tier, 99):
+        _require(
+            bool(actor.is_superuser),
+            "Lowering a model's risk tier relaxes its promotion policy: only an administrator may do it.",
+        )
     before = snapshot(model, tuple(changes))
     for key, value in changes.items():
         setattr(model, key, value)
@@ -188,6 +197,11 @@ def version_update(*, version: ModelVersion, actor, **changes: Any) -> ModelVers
         raise ConflictError(
             f"{', '.join(sorted(frozen))} of a {version.stage} version are approval evidence and cannot change; "
             "register a new version instead."
+        )
+    if frozen and version.promotion_requests.filter(status=RequestStatus.OPEN).exists():
+        raise ConflictError(
+            f"{', '.join(sorted(frozen))} are evidence for an open promotion request and cannot change until it is "
+            "closed (withdraw it first)."
         )
     before = snapshot(version, tuple(changes))
     for key, value in changes.items():
@@ -361,6 +375,9 @@ def promotion_request_create(
     *, version: ModelVersion, actor, justification: str, kind: str = RequestKind.STAGE, alias: str = ""
 ) -> tuple[PromotionRequest, bool]:
     """Open a request (or return the open one for the same target). Returns ``(request, created)``."""
+    # Read the version's current state under the model lock (the caller's object may be stale).
+    RegisteredModel.objects.select_for_update().filter(pk=version.model_id).first()
+    version = ModelVersion.objects.select_related("model").get(pk=version.pk)
     model = version.model
     _require(permissions.can_edit_model(actor, model), "Only the model's owner or team may request a promotion.")
     if not (justification or "").strip():
@@ -444,6 +461,11 @@ def _decide_locked(*, request_pk: int, actor, decision: str, comment: str) -> Pr
     )
     if request.status != RequestStatus.OPEN:
         raise ConflictError(f"Request #{request.pk} is already {request.status}; no further decisions are taken.")
+    if request.requested_by_id == actor.pk:  # re-checked inside the lock (the database constraint backs it)
+        raise PermissionError_("Four-eyes rule: you cannot approve or reject your own promotion request.")
+    # Lock order everywhere: request -> model -> versions -> audit head; taking the model lock before the first audit
+    # append avoids a deadlock with a concurrent stage move on the same model.
+    RegisteredModel.objects.select_for_update().filter(pk=request.version.model_id).first()
     if request.decisions.filter(approver=actor).exists():
         raise ConflictError("You have already decided this request; a second vote from the same person is refused.")
     with transaction.atomic():
@@ -534,8 +556,13 @@ def promotion_withdraw(*, request: PromotionRequest, actor, note: str = "") -> P
 def promotion_recheck(*, request: PromotionRequest, actor) -> PromotionRequest:
     """Re-evaluate gates (e.g. after new evidence) and apply if the approvals are already in."""
     request = PromotionRequest.objects.select_for_update().select_related("version__model").get(pk=request.pk)
+    _require(
+        permissions.can_edit_model(actor, request.version.model) or permissions.can_decide(actor),
+        "Only the model's owner or team, or an approver, may re-check a promotion request.",
+    )
     if request.status != RequestStatus.OPEN:
         raise ConflictError(f"Request #{request.pk} is already {request.status}.")
+    RegisteredModel.objects.select_for_update().filter(pk=request.version.model_id).first()
     if not _try_apply(request, actor=actor):
         results, passed = _gate_snapshot(request.version, policy_for(request.version.model))
         request.gate_results, request.gates_passed, request.gates_evaluated_at = results, passed, timezone.now()
@@ -557,6 +584,18 @@ def policy_update(*, policy: PromotionPolicy, actor, **changes: Any) -> Promotio
     audit_record(
         action="policy.updated", obj=policy, before=before, after=snapshot(policy, tuple(changes)), actor=actor
     )
+    return policy
+
+
+@transaction.atomic
+def policy_create(*, actor, risk_tier: str, **fields: Any) -> PromotionPolicy:
+    _require(bool(actor and actor.is_superuser), "Only administrators may create promotion policies.")
+    if PromotionPolicy.objects.filter(risk_tier=risk_tier).exists():
+        raise ConflictError(f"A promotion policy for risk tier '{risk_tier}' already exists; edit it instead.")
+    policy = PromotionPolicy(risk_tier=risk_tier, **fields)
+    _full_clean(policy)
+    policy.save()
+    audit_record(action="policy.created", obj=policy, after=snapshot(policy), actor=actor)
     return policy
 
 

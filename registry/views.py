@@ -16,7 +16,7 @@ from mlops_gov.errors import DomainError
 from registry import permissions, selectors, services
 from registry.audit import audit_head, audit_record, audit_verify
 from registry.choices import RequestStatus
-from registry.forms import AsOfForm, DecisionForm, ModelFilterForm, PromotionRequestForm
+from registry.forms import AsOfForm, AuditFilterForm, DecisionForm, ModelFilterForm, PromotionRequestForm
 from registry.models import ModelVersion, PromotionRequest, RegisteredModel
 
 AUDIT_CSV_HEADER = (
@@ -148,13 +148,21 @@ def request_withdraw(request, pk: int):
 @login_required
 @permission_required("registry.view_auditevent", raise_exception=True)
 def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.audit_list()
-    if request.GET.get("model"):
-        qs = qs.filter(model_name=request.GET["model"])
-    if request.GET.get("action"):
-        qs = qs.filter(action=request.GET["action"])
+    if filters.get("model"):
+        qs = qs.filter(model_name=filters["model"])
+    if filters.get("actor"):
+        qs = qs.filter(actor_name=filters["actor"])
+    if filters.get("action"):
+        qs = qs.filter(action__startswith=filters["action"])
+    if filters.get("since"):
+        qs = qs.filter(occurred_at__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(occurred_at__lte=filters["until"])
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
-    return render(request, "registry/audit_list.html", {"page": page, "head": audit_head()})
+    return render(request, "registry/audit_list.html", {"page": page, "head": audit_head(), "form": form})
 
 
 @login_required

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -18,7 +21,7 @@ from registry.api import serializers as s
 from registry.audit import audit_head, audit_verify
 from registry.choices import Decision
 from registry.filters import AuditEventFilter, ModelVersionFilter, PromotionRequestFilter, RegisteredModelFilter
-from registry.models import AuditEvent, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
+from registry.models import AuditEvent, ModelCard, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
 
 
 class ModelViewSet(viewsets.ViewSet, viewsets.GenericViewSet):
@@ -72,10 +75,7 @@ class ModelViewSet(viewsets.ViewSet, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def history(self, request, name: str):
-        raw = request.query_params.get("as_of", "")
-        at = parse_datetime(raw) if raw else None
-        if at is None:
-            raise ValidationError({"as_of": ["Give an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z."]})
+        at = parse_as_of(request.query_params.get("as_of", ""))
         return Response(selectors.state_as_of(self._get(name), at))
 
 
@@ -133,7 +133,8 @@ class VersionViewSet(viewsets.GenericViewSet):
     def card(self, request, model_name: str, version: int):
         model_version = self._get(version)
         if request.method in SAFE_METHODS:
-            return Response(s.CardSerializer(model_version.card).data)
+            card = getattr(model_version, "card", None) or ModelCard(version=model_version)
+            return Response(s.CardSerializer(card).data)
         data = _validated(s.CardSerializer, request.data, partial=request.method == "PATCH")
         card = services.card_update(version=model_version, actor=request.user, **data)
         return Response(s.CardSerializer(card).data)
@@ -200,6 +201,7 @@ class PromotionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     permission_classes = [RoleModelPermissions]
     serializer_class = s.PromotionRequestOutSerializer
     filterset_class = PromotionRequestFilter
+    lookup_value_regex = r"\d+"
     ordering_fields = ["created_at", "status"]
     ordering = ["-created_at", "-id"]
 
@@ -265,6 +267,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = s.AuditEventSerializer
     filterset_class = AuditEventFilter
     lookup_field = "sequence"
+    lookup_value_regex = r"\d+"
     ordering_fields = ["sequence", "occurred_at"]
     ordering = ["-sequence"]
     queryset = AuditEvent.objects.all()
@@ -318,6 +321,19 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = s.PolicySerializer
     queryset = PromotionPolicy.objects.order_by("risk_tier")
     lookup_field = "risk_tier"
+
+
+def parse_as_of(raw: str) -> datetime.datetime:
+    """An ISO-8601 moment; a naive one is read in the server's time zone. Anything else is a 400."""
+    try:
+        at = parse_datetime(raw.strip()) if raw and raw.strip() else None
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        at = None
+    if at is None:
+        raise ValidationError({"as_of": ["Give an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z."]})
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    return at
 
 
 def _validated(serializer_class, data, partial: bool = False) -> dict:

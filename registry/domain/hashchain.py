@@ -45,6 +45,12 @@ def compute_hash(event: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(event)).hexdigest()
 
 
+def seal(event: Mapping[str, Any]) -> tuple[str, str]:
+    """Return ``(canonical_text, hash)`` for a new event: the payload to store and its SHA-256."""
+    payload = canonical_bytes(event)
+    return payload.decode("utf-8"), hashlib.sha256(payload).hexdigest()
+
+
 def to_json_safe(value: Any) -> Any:
     """Normalise a before/after snapshot so it survives a JSON round trip unchanged (what is hashed is stored)."""
     if isinstance(value, Mapping):
@@ -89,22 +95,69 @@ def verify(events: Iterable[Mapping[str, Any]], *, expected_head: tuple[int, str
         if event["prev_hash"] != prev_hash:
             reason = "prev_hash does not match the previous event's hash (an event was inserted, deleted or reordered)"
             return VerifyResult(False, checked, last_sequence, prev_hash, Break(sequence, reason))
-        recomputed = compute_hash(event)
-        if recomputed != event["hash"]:
+        payload = canonical_bytes(event)
+        if hashlib.sha256(payload).hexdigest() != event["hash"]:
             reason = "hash does not match the event's content (the event was edited)"
+            return VerifyResult(False, checked, last_sequence, prev_hash, Break(sequence, reason))
+        stored_payload = event.get("canonical")
+        if stored_payload and stored_payload.encode("utf-8") != payload:
+            reason = "the stored payload differs from the event's columns (the event was edited)"
             return VerifyResult(False, checked, last_sequence, prev_hash, Break(sequence, reason))
         prev_hash = event["hash"]
         last_sequence = sequence
         expected_sequence += 1
         checked += 1
+    return _check_head(checked, last_sequence, prev_hash, expected_head)
+
+
+def _check_head(
+    checked: int, last_sequence: int, prev_hash: str, expected_head: tuple[int, str] | None
+) -> VerifyResult:
     if expected_head is not None and expected_head[0] != last_sequence:
         head_seq, _ = expected_head
-        reason = f"the chain ends at {last_sequence} but the recorded head is at {head_seq} (tail deleted)"
-        return VerifyResult(False, checked, last_sequence, prev_hash, Break(last_sequence + 1, reason))
+        if last_sequence < head_seq:
+            reason = f"the chain ends at {last_sequence} but the recorded head is at {head_seq} (tail deleted)"
+            return VerifyResult(False, checked, last_sequence, prev_hash, Break(last_sequence + 1, reason))
+        reason = (
+            f"the chain continues to {last_sequence} past the recorded head at {head_seq} "
+            f"(event {head_seq + 1} was inserted outside the audit service)"
+        )
+        return VerifyResult(False, checked, last_sequence, prev_hash, Break(head_seq + 1, reason))
     if expected_head is not None and expected_head[1] != prev_hash:
         reason = "the last event's hash differs from the recorded head hash"
         return VerifyResult(False, checked, last_sequence, prev_hash, Break(last_sequence, reason))
     return VerifyResult(True, checked, last_sequence, prev_hash)
+
+
+def verify_sealed(
+    rows: Iterable[tuple[int, str, str, str, bool]], *, expected_head: tuple[int, str] | None = None
+) -> VerifyResult:
+    """Fast path over stored payloads: rows are ``(sequence, prev_hash, hash, canonical, columns_match)`` in stored
+    order, where ``columns_match`` says the event's columns equal the content of its canonical payload (checked by
+    the caller, e.g. in SQL). Detects the same edits, deletions, insertions and reorderings as ``verify``."""
+    sha256 = hashlib.sha256
+    prev_hash = GENESIS_HASH
+    expected_sequence = 1
+    last_sequence = 0
+    for sequence, stored_prev, stored_hash, canonical, columns_match in rows:
+        if sequence != expected_sequence:
+            reason = f"sequence {sequence} follows {expected_sequence - 1}: " + (
+                "events are missing (deleted)" if sequence > expected_sequence else "events are out of order"
+            )
+            return VerifyResult(False, expected_sequence - 1, last_sequence, prev_hash, Break(sequence, reason))
+        if stored_prev != prev_hash:
+            reason = "prev_hash does not match the previous event's hash (an event was inserted, deleted or reordered)"
+            return VerifyResult(False, expected_sequence - 1, last_sequence, prev_hash, Break(sequence, reason))
+        if sha256(canonical.encode("utf-8")).hexdigest() != stored_hash:
+            reason = "hash does not match the event's content (the event was edited)"
+            return VerifyResult(False, expected_sequence - 1, last_sequence, prev_hash, Break(sequence, reason))
+        if not columns_match:
+            reason = "a column differs from the hashed payload (the event was edited)"
+            return VerifyResult(False, expected_sequence - 1, last_sequence, prev_hash, Break(sequence, reason))
+        prev_hash = stored_hash
+        last_sequence = sequence
+        expected_sequence += 1
+    return _check_head(expected_sequence - 1, last_sequence, prev_hash, expected_head)
 
 
 def iter_chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -1,0 +1,358 @@
+"""The audit trail: one event per change, hash-chained, append-only on PostgreSQL, tampering detected."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from registry import audit, services
+from registry.domain import hashchain
+from registry.models import AuditEvent
+from tests.registry.conftest import events, make_version
+
+
+@pytest.fixture
+def chain(personas, model):
+    """A few real events: model, two versions, cards, stage moves, a promotion."""
+    version = make_version(personas, model)
+    make_version(personas, model)
+    promotion, _ = services.promotion_request_create(version=version, actor=personas.scientist, justification="go")
+    services.promotion_decide(request=promotion, actor=personas.approver, decision="approve", comment="=cmd|' /C calc")
+    assert AuditEvent.objects.count() >= 10
+    return AuditEvent.objects.order_by("sequence")
+
+
+def _verify():
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit", stdout=out, stderr=err)
+    except SystemExit as exc:
+        return exc.code, out.getvalue() + err.getvalue()
+    return 0, out.getvalue() + err.getvalue()
+
+
+def _tamper(sql: str, params=()):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE registry_auditevent DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE registry_auditevent ENABLE TRIGGER USER")
+
+
+def test_intact_chain_verifies_and_prints_head(chain):
+    code, output = _verify()
+    head = audit.audit_head()
+    assert code == 0
+    assert f"head #{head['sequence']} {head['hash']}" in output
+    assert head["sequence"] == chain.last().sequence and head["hash"] == chain.last().hash
+
+
+def test_every_event_links_to_the_previous(chain):
+    rows = list(chain)
+    assert rows[0].prev_hash == hashchain.GENESIS_HASH
+    assert [r.sequence for r in rows] == list(range(1, len(rows) + 1))
+    for prev, cur in itertools.pairwise(rows):
+        assert cur.prev_hash == prev.hash
+
+
+def test_expected_events_recorded(chain):
+    actions = [e.action for e in chain]
+    for action in (
+        "model.created",
+        "version.created",
+        "card.updated",
+        "version.stage_changed",
+        "promotion.requested",
+        "promotion.approved",
+        "promotion.applied",
+    ):
+        assert action in actions
+    applied = events("promotion.applied")[0]
+    assert applied.actor_name == "alice" and applied.model_name == "credit-scoring"
+
+
+@pytest.mark.parametrize(
+    "column,value",
+    [
+        ("actor_name", "mallory"),
+        ("action", "model.viewed"),
+        ("object_repr", "something else"),
+        ("after", '{"stage": "none"}'),
+    ],
+)
+def test_edited_field_detected(chain, column, value):
+    target = chain[3]
+    cast = "::jsonb" if column == "after" and connection.vendor == "postgresql" else ""
+    sql = f"UPDATE registry_auditevent SET {column} = %s{cast} WHERE sequence = %s"  # noqa: S608 - test constants
+    _tamper(sql, [value, target.sequence])
+    code, output = _verify()
+    assert code == 1
+    assert f"event #{target.sequence}" in output and "edited" in output
+
+
+def test_edited_payload_detected(chain):
+    target = chain[6]
+    forged = target.canonical.replace('"actor_name":"', '"actor_name":"x', 1)
+    _tamper("UPDATE registry_auditevent SET canonical = %s WHERE sequence = %s", [forged, target.sequence])
+    code, output = _verify()
+    assert code == 1 and f"event #{target.sequence}" in output and "edited" in output
+
+
+def test_payload_and_column_edited_together_detected(chain):
+    """Rewriting both the column and the payload consistently still breaks the hash."""
+    target = chain[6]
+    forged = target.canonical.replace(f'"actor_name":"{target.actor_name}"', '"actor_name":"mallory"', 1)
+    assert forged != target.canonical
+    _tamper(
+        "UPDATE registry_auditevent SET canonical = %s, actor_name = 'mallory' WHERE sequence = %s",
+        [forged, target.sequence],
+    )
+    code, output = _verify()
+    assert code == 1 and f"event #{target.sequence}" in output
+
+
+def test_payload_not_json_detected(chain):
+    target = chain[1]
+    _tamper("UPDATE registry_auditevent SET canonical = 'not json' WHERE sequence = %s", [target.sequence])
+    code, output = _verify()
+    assert code == 1 and f"event #{target.sequence}" in output
+
+
+def test_stored_payload_is_what_was_hashed(chain):
+    import hashlib
+
+    for event in chain:
+        assert hashlib.sha256(event.canonical.encode()).hexdigest() == event.hash
+        assert json.loads(event.canonical)["actor_name"] == event.actor_name
+
+
+def test_edited_time_detected(chain):
+    target = chain[2]
+    _tamper(
+        "UPDATE registry_auditevent SET occurred_at = %s WHERE sequence = %s",
+        ["2020-01-01 00:00:00+00:00", target.sequence],
+    )
+    code, output = _verify()
+    assert code == 1 and f"event #{target.sequence}" in output
+
+
+def test_deleted_row_detected(chain):
+    target = chain[4]
+    _tamper("DELETE FROM registry_auditevent WHERE sequence = %s", [target.sequence])
+    code, output = _verify()
+    assert code == 1
+    assert f"event #{target.sequence + 1}" in output and "deleted" in output
+
+
+def test_deleted_tail_detected_against_head(chain):
+    last = chain.last()
+    _tamper("DELETE FROM registry_auditevent WHERE sequence = %s", [last.sequence])
+    code, output = _verify()
+    assert code == 1 and "tail deleted" in output and f"#{last.sequence}" in output
+
+
+def test_inserted_row_detected(chain):
+    """An attacker who knows the algorithm appends a well-formed event: the recorded head exposes it."""
+    last = chain.last()
+    fields = {name: getattr(last, name) for name in hashchain.HASHED_FIELDS}
+    fields.update(sequence=last.sequence + 1, prev_hash=last.hash, action="promotion.approved", actor_name="mallory")
+    fields["canonical"], fields["hash"] = hashchain.seal(audit._hashable(fields))
+    columns = ", ".join(fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    values = [json.dumps(v) if k in ("before", "after") and v is not None else v for k, v in fields.items()]
+    _tamper(f"INSERT INTO registry_auditevent ({columns}) VALUES ({placeholders})", values)  # noqa: S608
+    code, output = _verify()
+    assert code == 1 and f"event #{last.sequence + 1}" in output and "inserted" in output
+
+
+def test_inserted_row_in_the_middle_detected(chain):
+    """Shift the tail up by one and slip a forged event in: the chain links break at the forgery."""
+    target = chain[5]
+    n = chain.last().sequence
+    for seq in range(n, target.sequence - 1, -1):
+        _tamper("UPDATE registry_auditevent SET sequence = sequence + 1 WHERE sequence = %s", [seq])
+    forged = {name: getattr(chain[4], name) for name in hashchain.HASHED_FIELDS}
+    forged.update(sequence=target.sequence, prev_hash=chain[4].hash, actor_name="mallory")
+    forged["canonical"], forged["hash"] = hashchain.seal(audit._hashable(forged))
+    values = [json.dumps(v) if k in ("before", "after") and v is not None else v for k, v in forged.items()]
+    columns = ", ".join(forged)
+    _tamper(f"INSERT INTO registry_auditevent ({columns}) VALUES ({', '.join(['%s'] * len(forged))})", values)  # noqa: S608
+    code, output = _verify()
+    assert code == 1 and f"event #{target.sequence + 1}" in output
+
+
+def test_swapped_rows_detected(chain):
+    a, b = chain[3].sequence, chain[4].sequence
+    _tamper("UPDATE registry_auditevent SET sequence = -1 WHERE sequence = %s", [a])
+    _tamper("UPDATE registry_auditevent SET sequence = %s WHERE sequence = %s", [a, b])
+    _tamper("UPDATE registry_auditevent SET sequence = %s WHERE sequence = -1", [b])
+    code, output = _verify()
+    assert code == 1 and f"event #{a}" in output
+
+
+def test_verify_endpoint_reports_break(personas, api, chain):
+    ok = api(personas.auditor).get("/api/v1/audit/verify/").json()
+    assert ok["ok"] is True and ok["head_sequence"] == chain.last().sequence
+    _tamper("UPDATE registry_auditevent SET actor_name = 'x' WHERE sequence = 2")
+    broken = api(personas.auditor).get("/api/v1/audit/verify/").json()
+    assert broken["ok"] is False and broken["first_break"]["sequence"] == 2
+
+
+def test_verify_page_shows_break(personas, client, chain):
+    client.force_login(personas.auditor)
+    assert b"verify-ok" in client.get(reverse("registry:audit-verify")).content
+    _tamper("DELETE FROM registry_auditevent WHERE sequence = 3")
+    body = client.get(reverse("registry:audit-verify")).content.decode()
+    assert "verify-broken" in body and "#4" in body
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE registry_auditevent SET actor_name = 'x'",
+        "DELETE FROM registry_auditevent",
+        "TRUNCATE registry_auditevent",
+    ],
+)
+def test_postgresql_trigger_refuses_update_delete_truncate(chain, sql):
+    count = AuditEvent.objects.count()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL mlops_gov.allow_audit_truncate = 'off'")
+        cursor.execute(sql)
+    assert AuditEvent.objects.count() == count
+    assert _verify()[0] == 0
+
+
+def test_orm_update_and_delete_refused_on_postgresql(chain):
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only; CI runs this on PostgreSQL")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(sequence=1).update(actor_name="x")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(sequence=1).delete()
+
+
+def test_refused_attempts_roll_back_with_their_change(personas, model):
+    before = AuditEvent.objects.count()
+    with pytest.raises(Exception):  # noqa: B017 - any refusal
+        services.model_update(model=model, actor=personas.outsider, description="hijack")
+    assert AuditEvent.objects.count() == before
+
+
+def test_governance_event_sent_after_commit(personas, model, django_capture_on_commit_callbacks):
+    received = []
+
+    def receiver(sender, event, **kwargs):
+        received.append(event.action)
+
+    audit.governance_event.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            make_version(personas, model)
+    finally:
+        audit.governance_event.disconnect(receiver)
+    assert "version.created" in received and "version.stage_changed" in received
+
+
+def test_api_list_filters(personas, api, chain):
+    client = api(personas.auditor)
+    body = client.get("/api/v1/audit/", {"action": "promotion.approved"}).json()
+    assert [e["action"] for e in body["results"]] == ["promotion.approved"]
+    body = client.get("/api/v1/audit/", {"actor": "alice"}).json()
+    assert body["count"] >= 2 and all(e["actor_name"] == "alice" for e in body["results"])
+    body = client.get("/api/v1/audit/", {"model": "credit-scoring"}).json()
+    assert body["count"] == AuditEvent.objects.filter(model_name="credit-scoring").count()
+    body = client.get("/api/v1/audit/", {"since": "2000-01-01T00:00:00Z", "until": "2001-01-01T00:00:00Z"}).json()
+    assert body["count"] == 0
+    assert client.get("/api/v1/audit/", {"since": "not-a-date"}).status_code == 400
+    assert client.get("/api/v1/audit/head/").json()["hash"] == chain.last().hash
+    assert client.get("/api/v1/audit/not-a-number/").status_code == 404
+
+
+def test_audit_api_is_read_only(personas, api, chain):
+    for user in (personas.auditor, personas.admin, personas.scientist):
+        client = api(user)
+        assert client.post("/api/v1/audit/", {}).status_code in (403, 405)
+        assert client.delete(f"/api/v1/audit/{chain.first().sequence}/").status_code in (403, 405)
+    assert AuditEvent.objects.count() == chain.count()
+
+
+def test_csv_export_is_formula_safe(personas, client, chain, django_user_model):
+    attacker = django_user_model.objects.create(username="@SUM(1+1)")
+    audit.audit_record(action="test.note", object_type="note", object_repr='=HYPERLINK("http://x")', actor=attacker)
+    audit.audit_record(action="test.note", object_type="+cmd", object_repr="-2+3", actor=personas.scientist)
+    client.force_login(personas.auditor)
+    response = client.get(reverse("registry:audit-export"))
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    for dangerous in ('=HYPERLINK("http://x")', "@SUM(1+1)", "+cmd", "-2+3"):
+        assert "'" + dangerous in cells
+    assert len(rows) - 1 == AuditEvent.objects.count()  # header + every event, the export itself included
+    assert events("audit.exported")
+
+
+def test_csv_export_needs_permission(personas, client, chain):
+    client.force_login(personas.scientist)
+    assert client.get(reverse("registry:audit-export")).status_code == 403
+
+
+def test_audit_page_filters(personas, client, chain):
+    client.force_login(personas.auditor)
+    body = client.get(reverse("registry:audit-list"), {"actor": "alice", "action": "promotion."}).content.decode()
+    assert "promotion.approved" in body and "model.created" not in body
+
+
+# --- the pure domain module ------------------------------------------------------------------------------------------
+
+
+def _pure_chain(n: int):
+    prev = hashchain.GENESIS_HASH
+    out = []
+    for i in range(1, n + 1):
+        event = {name: "" for name in hashchain.HASHED_FIELDS}
+        event.update(
+            sequence=i,
+            occurred_at=f"2026-01-01T00:00:{i:02d}.000000Z",
+            actor_id=None,
+            model_id=None,
+            before=None,
+            after={"i": i, "name": "ünïcode"},
+            prev_hash=prev,
+        )
+        event["hash"] = hashchain.compute_hash(event)
+        prev = event["hash"]
+        out.append(event)
+    return out
+
+
+def test_pure_verify_intact_and_broken():
+    chain = _pure_chain(20)
+    assert hashchain.verify(chain, expected_head=(20, chain[-1]["hash"])).ok
+    tampered = [dict(e) for e in chain]
+    tampered[7]["after"] = {"i": 999, "name": "ünïcode"}
+    result = hashchain.verify(tampered)
+    assert not result.ok and result.first_break.sequence == 8 and "edited" in result.first_break.reason
+    reordered = [*chain[:5], chain[6], chain[5], *chain[7:]]
+    assert hashchain.verify(reordered).first_break.sequence == 7
+
+
+def test_canonical_bytes_independent_of_key_order():
+    event = _pure_chain(1)[0]
+    shuffled = dict(reversed(list(event.items())))
+    assert hashchain.canonical_bytes(event) == hashchain.canonical_bytes(shuffled)
+
+
+def test_to_json_safe_round_trips():
+    value = hashchain.to_json_safe({"a": (1, 2), "b": float("nan"), "c": {3}, 4: object})
+    assert json.loads(json.dumps(value)) == value and value["b"] is None and "4" in value
