@@ -11,9 +11,10 @@ What it does, all on loopback addresses:
    Production, v9 in Staging, the rest None), one model tag, one tag per version, alias ``champion`` -> v10.
    mlops-gov: a fresh SQLite database (bulk inserts; the bench user is a plain "data scientist", not a superuser,
    so the permission queries are paid). MLflow: a fresh SQLite database filled through MLflow's own store API.
-3. Serves mlops-gov with gunicorn (gthread workers, keep-alive) and MLflow in three configurations: its default
-   server (uvicorn), ``--gunicorn-opts`` with gunicorn's default sync workers, and gunicorn with the same gthread
-   settings as mlops-gov. Same number of worker processes everywhere.
+3. Serves mlops-gov with gunicorn (gthread workers, keep-alive) and MLflow in four configurations: its default
+   server (uvicorn), the same with a 60 s worker health-check timeout (by default uvicorn kills a worker that
+   misses a 5 s health check, which MLflow's workers do under load), ``--gunicorn-opts`` with gunicorn's default
+   sync workers, and gunicorn with the same gthread settings as mlops-gov. Same number of worker processes.
 4. Checks every endpoint answers 200 with the same entities on each server, measures one kept-alive connection
    sequentially (this shows the ~40 ms Nagle/delayed-ACK stall of a server that writes a response in two
    segments without TCP_NODELAY), then drives each endpoint with ``wrk`` at 16 connections for a bounded time.
@@ -29,6 +30,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -195,8 +197,8 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def request(self, path: str) -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+    def request(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request("GET", path, headers=self.headers)
             response = conn.getresponse()
@@ -207,7 +209,7 @@ class Server:
     def keepalive_latencies(self, path: str, count: int = 10) -> list[float]:
         """Sequential requests on one kept-alive connection (reconnecting only if the server closes it)."""
         times = []
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         for _ in range(count):
             start = time.perf_counter()
             conn.request("GET", path, headers=self.headers)
@@ -216,7 +218,7 @@ class Server:
             times.append((time.perf_counter() - start) * 1000)
             if response.getheader("Connection", "").lower() == "close":
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         conn.close()
         return times
 
@@ -235,6 +237,9 @@ def mlflow_servers(python: Path, db: Path) -> list[Server]:
     servers = []
     for label, extra in (
         ("MLflow default (uvicorn)", ["--workers", str(WORKERS)]),
+        # uvicorn kills a worker that misses its 5 s health check; MLflow's slow handlers do on a busy machine.
+        ("MLflow uvicorn, 60 s healthcheck",
+         ["--workers", str(WORKERS), "--uvicorn-opts", "--timeout-worker-healthcheck 60"]),
         ("MLflow --gunicorn-opts (sync)", ["--gunicorn-opts", f"--workers {WORKERS} --keep-alive 30"]),
         ("MLflow --gunicorn-opts (gthread)",
          ["--gunicorn-opts", f"--workers {WORKERS} --worker-class gthread --threads {THREADS} --keep-alive 30"]),
@@ -312,7 +317,9 @@ def _entities(body: bytes) -> object:
 
 
 def measure(server: Server, label: str, path: str, duration: int, reference: dict[str, object]) -> dict:
-    status, body = server.request(f"/api/2.0/mlflow/{path}")
+    # A slow server may still be working through the previous endpoint's queued requests: wait until it is idle.
+    server.request("/api/2.0/mlflow/registered-models/get?name=model-0000", timeout=300)
+    status, body = server.request(f"/api/2.0/mlflow/{path}", timeout=120)
     if status != 200:
         raise RuntimeError(f"HTTP {status} {body[:300]!r}")
     entities = _entities(body)
@@ -333,6 +340,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--write-docs", action="store_true", help="rewrite the section in docs/benchmarks.md")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers (context managers) on SIGTERM
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
