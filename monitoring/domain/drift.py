@@ -40,6 +40,7 @@ from .profile import (
     ReferenceProfile,
     category_counts,
     finite_values,
+    source_dtype,
 )
 
 P_LT, P_LE, D_GE, D_GT = "p<", "p<=", "d>=", "d>"
@@ -250,6 +251,7 @@ class _NumericSample:
     def __init__(self, series: pd.Series, name: str) -> None:
         try:
             values, _, _, self.is_integer = finite_values(series, name, where="current")
+            self.dtype = source_dtype(series)
         except ProfileError as exc:
             raise DriftError(str(exc)) from exc
         if values.size == 0:
@@ -366,20 +368,16 @@ def _binned(
     """Evidently's stattests.utils.get_binned_data."""
     if isinstance(ref, NumericStats) and ref.n_unique > 20:
         assert isinstance(cur, _NumericSample)
-        lo = min(ref.values[0], cur.values[0])
-        hi = max(ref.values[-1], cur.values[-1])
-        size = ref.values.size + cur.size
-        is_integer = ref.is_integer and cur.is_integer
-        # np.histogram_bin_edges(combined, bins="sturges")
-        width = (hi - lo) / (np.log2(size) + 1.0)
-        if width:
-            if is_integer and width < 1:
-                width = 1
-            n_bins = int(np.ceil((hi - lo) / width))
-        else:
-            n_bins = 1
-        first, last = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-        edges = np.linspace(first, last, n_bins + 1, endpoint=True, dtype=np.float64)
+        # np.histogram_bin_edges(concat(reference, current), bins="sturges") depends only on the size, the range
+        # and the dtype of the combined data: ask numpy itself, on an array with the same three.
+        dtype = np.result_type(np.dtype(ref.dtype), cur.dtype)
+        dtype = np.dtype(np.float64) if dtype.kind == "b" else dtype
+        proxy = np.empty(ref.values.size + cur.size, dtype=dtype)
+        proxy.fill(ref.values[0])
+        proxy[0] = min(ref.values[0], cur.values[0])
+        proxy[-1] = max(ref.values[-1], cur.values[-1])
+        edges = np.histogram_bin_edges(proxy, bins="sturges")
+        del proxy
         ref_pct = _histogram_counts(ref.values, edges) / ref.values.size
         cur_pct = _histogram_counts(cur.values, edges) / cur.size
     else:

@@ -51,6 +51,7 @@ class NumericStats:
     n_unique: int
     std: float  # np.std (ddof=0) of the finite values in their original order, as Evidently computes it
     is_integer: bool  # the source dtype was an integer type (numpy's histogram bins differ for integer data)
+    dtype: str = "float64"  # the source numpy dtype (Evidently's binning and std run in it)
 
 
 @dataclass
@@ -170,6 +171,7 @@ class ReferenceProfile:
                     "n_unique": stats.n_unique,
                     "std": stats.std,
                     "is_integer": stats.is_integer,
+                    "dtype": stats.dtype,
                 }
             else:
                 stats_c = self.categorical[spec.name]
@@ -204,6 +206,7 @@ class ReferenceProfile:
                         n_unique=int(item["n_unique"]),
                         std=float(item["std"]),
                         is_integer=bool(item["is_integer"]),
+                        dtype=_numeric_dtype_name(item.get("dtype", "int64" if item["is_integer"] else "float64")),
                     )
                 for name, item in header["categorical"].items():
                     profile.categorical[name] = CategoricalStats(
@@ -221,11 +224,27 @@ class ReferenceProfile:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+def _numeric_dtype_name(name: str) -> str:
+    dtype = np.dtype(name)  # raises TypeError on anything that is not a plain numpy dtype name
+    if dtype.kind not in "biuf":
+        raise ValueError(f"not a numeric dtype: {name!r}")
+    return dtype.name
+
+
+def source_dtype(series: pd.Series) -> np.dtype:
+    """The numpy dtype Evidently's numpy calls see for this column (extension dtypes: their numpy equivalent)."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        return dtype
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)
+    return numpy_dtype if isinstance(numpy_dtype, np.dtype) else np.dtype(np.float64)
+
+
 def finite_values(series: pd.Series, name: str, *, where: str) -> tuple[np.ndarray, int, int, bool]:
     """The finite values of a numeric column as float64 (original order), its NaN count and its +-inf count."""
     if not (pd.api.types.is_numeric_dtype(series.dtype) or series.dtype == bool):
         raise ProfileError(f"Column {name!r} in the {where} data should contain numerical values only.")
-    is_integer = pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    is_integer = source_dtype(series).kind in "iu"
     if isinstance(series.dtype, np.dtype):
         values = series.to_numpy().astype(np.float64, copy=False)  # a view for float64: no copy, no NA pass
     else:  # pandas extension dtypes (nullable Int64, Float64, ...)
@@ -245,8 +264,12 @@ def numeric_stats(series: pd.Series, name: str, *, where: str = "reference") -> 
             f"Column {name!r} has no usable value in the {where} data (all missing or infinite): "
             "drift cannot be computed for it."
         )
-    # Evidently computes np.std on the cleaned pandas Series in its original order: do the same, before sorting.
-    std = float(np.std(pd.Series(values, copy=False)))
+    # Evidently computes np.std on the cleaned pandas Series in its original order and dtype: do the same.
+    dtype = source_dtype(series)
+    if dtype == np.float64:
+        std = float(np.std(pd.Series(values, copy=False)))
+    else:  # float32 variances differ from float64 ones at ~1e-9: compute exactly as Evidently does
+        std = float(np.std(series.replace([-np.inf, np.inf], np.nan).dropna()))
     ordered = np.sort(values)
     n_unique = int(np.count_nonzero(np.diff(ordered))) + 1
     return NumericStats(
@@ -258,6 +281,7 @@ def numeric_stats(series: pd.Series, name: str, *, where: str = "reference") -> 
         n_unique=n_unique,
         std=std,
         is_integer=is_integer,
+        dtype=dtype.name,
     )
 
 

@@ -325,3 +325,15 @@ def test_order_dependent_permutation_tests_run_with_evidently_method_and_thresho
     assert (by["normal"].method, by["normal"].threshold) == ("empirical_mmd", 0.1)
     assert (by["colour"].method, by["colour"].threshold) == ("Total-Variation-Distance", 0.1)
     assert by["normal"].detected and 0 <= by["colour"].score <= 1
+
+
+def test_float32_and_int32_columns_match_evidently():
+    # Evidently's std and histogram bins run in the column's own dtype (float32 variances differ at ~1e-9)
+    rng = np.random.default_rng(21)
+    reference = pd.DataFrame({"f32": rng.normal(5, 3, 4000).astype(np.float32), "i32": rng.integers(0, 40, 4000)})
+    current = pd.DataFrame({"f32": rng.normal(5.2, 3, 3000).astype(np.float32), "i32": rng.integers(2, 44, 3000)})
+    reference["i32"] = reference["i32"].astype(np.int32)
+    current["i32"] = current["i32"].astype(np.int32)
+    specs = [ColumnSpec("f32", NUMERICAL), ColumnSpec("i32", NUMERICAL)]
+    for config in (None, DriftConfig(stattest="psi"), DriftConfig(stattest="jensenshannon")):
+        _assert_same(reference, current, specs, config)
