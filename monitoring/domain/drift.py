@@ -27,8 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sp_stats
-from scipy.spatial import distance as sp_distance
 
 from .profile import (
     CATEGORICAL,
@@ -319,6 +317,8 @@ def _wasserstein_sorted(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def _ks(ref: NumericStats, cur: _NumericSample) -> float:
+    from scipy import stats as sp_stats  # lazily: scipy.stats costs ~1 s at import
+
     return float(sp_stats.ks_2samp(ref.values, cur.values)[1])
 
 
@@ -331,6 +331,8 @@ def _counts_for(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict
 
 
 def _chisquare(ref_counts: dict, cur_counts: dict) -> float:
+    from scipy import stats as sp_stats  # lazily: scipy.stats costs ~1 s at import
+
     keys = _union_keys(ref_counts, cur_counts)
     n_ref, n_cur = sum(ref_counts.values()), sum(cur_counts.values())
     k_norm = n_cur / n_ref
@@ -341,6 +343,8 @@ def _chisquare(ref_counts: dict, cur_counts: dict) -> float:
 
 
 def _z_test(ref_counts: dict, cur_counts: dict) -> float:
+    from scipy import stats as sp_stats  # lazily: scipy.stats costs ~1 s at import
+
     if len(ref_counts) == 1 and len(cur_counts) == 1 and next(iter(ref_counts)) == next(iter(cur_counts)):
         return 1.0
     keys = _union_keys(ref_counts, cur_counts)
@@ -394,6 +398,8 @@ def _binned(
 
 
 def _jensenshannon(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> float:
+    from scipy.spatial import distance as sp_distance
+
     ref_pct, cur_pct = _binned(ref, cur, False)
     return float(sp_distance.jensenshannon(ref_pct, cur_pct, None))
 
@@ -404,6 +410,8 @@ def _psi(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, i
 
 
 def _kl_div(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> float:
+    from scipy import stats as sp_stats  # lazily: scipy.stats costs ~1 s at import
+
     ref_pct, cur_pct = _binned(ref, cur, True)
     return float(sp_stats.entropy(ref_pct, cur_pct))
 
