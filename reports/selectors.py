@@ -7,6 +7,7 @@ says "No ... recorded" while an app has not provided them yet, and picks them up
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 from datetime import datetime
@@ -25,6 +26,7 @@ from registry.models import Approval, AuditEvent, ModelVersion, PromotionRequest
 from reports import permissions
 from reports.choices import ReportKind
 from reports.constants import limit
+from reports.domain.text import event_listing
 from reports.models import GovernanceReport
 
 logger = logging.getLogger(__name__)
@@ -192,6 +194,13 @@ def report_context(
         ]
     )
     events.reverse()
+    listing = event_listing(
+        [
+            (e["sequence"], e["occurred_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), e["actor_name"],
+             e["channel"], e["action"], e["object_repr"], e["hash"][:12])
+            for e in events
+        ]
+    )  # fmt: skip
     sections = [
         {"key": label, "title": title, **app_section(label, version=version, empty_text=empty)}
         for label, title, empty in APP_SECTIONS
@@ -220,6 +229,7 @@ def report_context(
         "requests_shown": len(requests),
         "sections": sections,
         "events": events,
+        "events_listing": listing,
         "events_total": events_total,
         "events_shown": len(events),
     }
