@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import permissions, selectors, services
+from assessments import charts, permissions, selectors, services
 from assessments.api.views import csv_response
 from assessments.forms import AssessmentFilterForm, StartAssessmentForm
 from assessments.models import Assessment
@@ -144,8 +144,6 @@ def assessment_detail(request, pk: int):
     result = assessment.result if assessment.is_submitted else None
     radar = ""
     if result:
-        from assessments import charts
-
         radar = charts.radar_svg(
             [d["name"] for d in result["dimensions"]], [d["normalised"] for d in result["dimensions"]]
         )
@@ -253,8 +251,8 @@ def model_history(request, name: str):
     if slug not in {f.slug for f in frameworks}:
         raise Http404("Unknown framework.")
     points = selectors.history(model=model, framework_slug=slug)
-    charts = selectors.history_charts(points, title=f"{model.name}: {slug}")
-    context = {"model": model, "frameworks": frameworks, "slug": slug, "points": points, **charts,
+    chart_svgs = selectors.history_charts(points, title=f"{model.name}: {slug}")
+    context = {"model": model, "frameworks": frameworks, "slug": slug, "points": points, **chart_svgs,
                "assessments": selectors.assessment_list(model=model)[:100]}  # fmt: skip
     return render(request, "assessments/model_history.html", context)
 
