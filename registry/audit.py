@@ -135,16 +135,27 @@ def audit_verify() -> hashchain.VerifyResult:
     still equal the payload's content; any doubt (a legacy row without payload, a payload that is not even JSON, a
     break found) is settled by the full recomputation from the columns, which names the first broken event.
     """
-    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
-    expected = tuple(head) if head else (0, hashchain.GENESIS_HASH)
-    if using_postgresql():
-        try:
-            result = hashchain.verify_sealed(_iter_sealed_rows(), expected_head=expected)
-        except (_LegacyRow, DatabaseError):
-            result = None
-        if result is not None and result.ok:
-            return result
-    return hashchain.verify(_iter_stored_events(), expected_head=expected)
+    # The head and the events must be read from one snapshot, or a concurrent append would look like an insertion.
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if using_postgresql() and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
+        expected = tuple(head) if head else (0, hashchain.GENESIS_HASH)
+        if using_postgresql():
+            try:
+                with transaction.atomic():  # a savepoint: a failed fast path leaves the snapshot usable
+                    rows = _iter_sealed_rows()
+                    try:
+                        result = hashchain.verify_sealed(rows, expected_head=expected)
+                    finally:
+                        rows.close()
+            except (_LegacyRow, DatabaseError):
+                result = None
+            if result is not None and result.ok:
+                return result
+        return hashchain.verify(_iter_stored_events(), expected_head=expected)
 
 
 class _LegacyRow(Exception):
@@ -166,7 +177,7 @@ FROM registry_auditevent ORDER BY sequence
 
 
 def _iter_sealed_rows(chunk_size: int = 20000) -> Iterator[tuple[int, str, str, str, bool]]:
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    with connection.chunked_cursor() as cursor:
         cursor.execute(_SEALED_SQL)
         while True:
             rows = cursor.fetchmany(chunk_size)

@@ -103,3 +103,32 @@ def test_concurrent_audit_appends_stay_linear(personas):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len(set(results)) == 16
     assert audit.audit_verify().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL; CI runs it there")
+def test_verify_during_concurrent_appends_raises_no_false_alarm(personas):
+    """The head and the events are read from one snapshot: appends racing a verification are not 'insertions'."""
+    stop = threading.Event()
+
+    def append(index):
+        n = 0
+        while not stop.is_set() and n < 200:
+            audit.audit_record(action="test.append", object_type="test", object_id=f"{index}-{n}")
+            n += 1
+        return n
+
+    def verify(_):
+        results = []
+        for _ in range(8):
+            results.append(audit.audit_verify())
+        stop.set()
+        return results
+
+    outcomes = _run_threads(
+        lambda kind, i: append(i) if kind == "append" else verify(i),
+        [("append", 0), ("append", 1), ("append", 2), ("verify", 0)],
+    )
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    verifications = outcomes[-1]
+    assert all(r.ok for r in verifications), [r.first_break for r in verifications if not r.ok]
+    assert audit.audit_verify().ok
