@@ -24,6 +24,7 @@ Reports requests/s and p50/p99 latency per endpoint and server, and the ratio to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -166,23 +167,29 @@ class Server:
         self.label, self.argv, self.env, self.port, self.headers = label, argv, env, port, headers
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> Server:
-        log_path = BENCH_DIR / f"server-{re.sub(r'[^a-z0-9]+', '-', self.label.lower())}.log"
-        self._log = open(log_path, "w")
+    def start(self) -> Server:
+        self.log_path = BENCH_DIR / f"server-{re.sub(r'[^a-z0-9]+', '-', self.label.lower())}.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in __exit__
         self.proc = subprocess.Popen(self.argv, env=self.env, cwd=BENCH_DIR, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-        deadline = time.time() + 120
+        return self
+
+    def wait_ready(self, timeout: float = 600) -> None:
+        deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.label} exited; see {log_path}")
+                raise RuntimeError(f"{self.label} exited; see {self.log_path}")
             try:
                 status, _ = self.request("/api/2.0/mlflow/registered-models/get?name=model-0000")
                 if status == 200:
-                    return self
+                    return
             except OSError:
                 pass
-            time.sleep(0.5)
-        raise RuntimeError(f"{self.label} did not start; see {log_path}")
+            time.sleep(1)
+        raise RuntimeError(f"{self.label} did not start; see {self.log_path}")
+
+    def __enter__(self) -> Server:
+        return self.start()
 
     def __exit__(self, *exc) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -206,7 +213,7 @@ class Server:
         finally:
             conn.close()
 
-    def keepalive_latencies(self, path: str, count: int = 10) -> list[float]:
+    def keepalive_latencies(self, path: str, count: int = 5) -> list[float]:
         """Sequential requests on one kept-alive connection (reconnecting only if the server closes it)."""
         times = []
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
@@ -316,7 +323,7 @@ def _entities(body: bytes) -> object:
     return version(data["model_version"])
 
 
-def measure(server: Server, label: str, path: str, duration: int, reference: dict[str, object]) -> dict:
+def measure(server: Server, label: str, path: str, duration: int, reference: dict[str, object], first: bool) -> dict:
     # A slow server may still be working through the previous endpoint's queued requests: wait until it is idle.
     server.request("/api/2.0/mlflow/registered-models/get?name=model-0000", timeout=300)
     status, body = server.request(f"/api/2.0/mlflow/{path}", timeout=120)
@@ -326,7 +333,7 @@ def measure(server: Server, label: str, path: str, duration: int, reference: dic
     if label in reference and reference[label] != entities:
         raise RuntimeError(f"answers differently from mlops-gov: {str(entities)[:300]} / {str(reference[label])[:300]}")
     reference.setdefault(label, entities)
-    keepalive = server.keepalive_latencies(f"/api/2.0/mlflow/{path}")
+    keepalive = server.keepalive_latencies(f"/api/2.0/mlflow/{path}") if first else [float("nan")]
     measured = run_wrk(server, path, duration)
     measured["keepalive_p50"] = statistics.median(keepalive)
     measured["bytes"] = len(body)
@@ -337,6 +344,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per endpoint and server")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all servers; medians are reported")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--write-docs", action="store_true", help="rewrite the section in docs/benchmarks.md")
     args = parser.parse_args()
@@ -354,23 +362,48 @@ def main() -> int:
     load_mlflow(python, mlflow_db, args.models)
 
     calls = endpoints(args.models)
-    results: dict[str, dict[str, dict]] = {}
+    servers = [mlopsgov_server(gov_db, token), *mlflow_servers(python, mlflow_db)]
+    results: dict[str, dict[str, dict]] = {server.label: {} for server in servers}
+    rounds: dict[tuple[str, str], list[dict]] = {}
     reference: dict[str, object] = {}
-    for server in [mlopsgov_server(gov_db, token), *mlflow_servers(python, mlflow_db)]:
-        log(f"starting {server.label}")
-        with server:
-            results[server.label] = {}
+    with contextlib.ExitStack() as stack:
+        # All servers run at once and each round visits every server in turn, so the machine's background load
+        # (shared, noisy) falls on all of them alike; the median over rounds is reported.
+        for server in servers:
+            log(f"starting {server.label}")
+            stack.enter_context(server)
+        for server in servers:
+            server.wait_ready()
+        log("all servers answer")
+        for round_no in range(args.rounds):
             for label, path in calls:
-                try:
-                    measured = measure(server, label, path, args.duration, reference)
-                except (OSError, http.client.HTTPException, RuntimeError, subprocess.CalledProcessError) as exc:
-                    measured = {"failed": f"{type(exc).__name__}: {str(exc)[:300]}"}
-                    log(f"  {label:34s} FAILED {measured['failed']}")
-                else:
-                    log(f"  {label:34s} {measured['rps']:8.1f} req/s  p50 {measured['p50']:7.2f} ms  "
-                        f"p99 {measured['p99']:7.2f} ms  one-conn p50 {measured['keepalive_p50']:6.2f} ms  "
-                        f"errors {measured['errors']}")  # fmt: skip
-                results[server.label][label] = measured
+                for server in servers:
+                    if "failed" in results[server.label].get(label, {}):
+                        continue
+                    try:
+                        measured = measure(server, label, path, args.duration, reference, first=round_no == 0)
+                    except (OSError, http.client.HTTPException, RuntimeError, subprocess.CalledProcessError) as exc:
+                        results[server.label][label] = {"failed": f"{type(exc).__name__}: {str(exc)[:300]}"}
+                        log(f"  {server.label:34s} {label:32s} FAILED {results[server.label][label]['failed']}")
+                        continue
+                    rounds.setdefault((server.label, label), []).append(measured)
+                    log(
+                        f"  r{round_no} {server.label:34s} {label:32s} {measured['rps']:8.1f} req/s  "
+                        f"p50 {measured['p50']:7.2f} ms  p99 {measured['p99']:7.2f} ms  errors {measured['errors']}"
+                    )
+        for (server_label, label), measured in rounds.items():
+            if "failed" in results[server_label].get(label, {}):
+                continue
+            first = measured[0]
+            results[server_label][label] = {
+                "rps": statistics.median(m["rps"] for m in measured),
+                "p50": statistics.median(m["p50"] for m in measured),
+                "p99": statistics.median(m["p99"] for m in measured),
+                "errors": sum(m["errors"] for m in measured),
+                "keepalive_p50": first["keepalive_p50"],
+                "bytes": first["bytes"],
+                "rounds": measured,
+            }  # fmt: skip
     report = render(results, calls, args)
     print("\n" + report)
     if args.json:
@@ -385,14 +418,16 @@ def render(results: dict[str, dict[str, dict]], calls: list[tuple[str, str]], ar
     gov = next(label for label in results if label.startswith("mlops-gov"))
     mlflow_labels = [label for label in results if label != gov]
     lines = [
-        f"Run: `.venv/bin/python bench/mlflow_bench.py --models {args.models} --duration {args.duration}` "
+        f"Run: `.venv/bin/python bench/mlflow_bench.py --models {args.models} --duration {args.duration} "
+        f"--rounds {args.rounds}` "
         f"({time.strftime('%Y-%m-%d')}, {platform.python_version()}, {os.cpu_count()} cores shared with other work; "
         f"MLflow {MLFLOW_VERSION}). {args.models:,} registered models x {VERSIONS_PER_MODEL} versions, the same "
         f"data in both (SQLite each), `wrk` at {CONNECTIONS} connections for {args.duration} s per cell, "
+        f"all servers running at once, {args.rounds} rounds over all servers, medians reported, "
         f"{WORKERS} worker processes per server (gthread: {THREADS} threads each). mlops-gov is called with a "
         "bearer token of a non-superuser role (auth and permission queries included); MLflow without auth. "
         "The search runs with the filter the stock client always sends "
-        "(`` tag.`mlflow.prompt.is_prompt` != 'true' ``). \"1-conn\" is the median of 10 sequential requests on "
+        "(`` tag.`mlflow.prompt.is_prompt` != 'true' ``). \"1-conn\" is the median of 5 sequential requests on "
         "one kept-alive connection.",
         "",
         "| endpoint | server | req/s | p50 ms | p99 ms | 1-conn p50 ms | vs best MLflow (req/s) |",

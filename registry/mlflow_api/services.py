@@ -7,7 +7,6 @@ promotion request and the caller gets ``Held`` back, which the view turns into a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,7 +15,7 @@ from django.urls import reverse
 
 from mlops_gov.errors import PermissionError_
 from registry import services
-from registry.choices import RequestKind, RequestStatus, Stage
+from registry.choices import RequestKind, Stage
 from registry.models import ModelAlias, ModelVersion, PromotionRequest, RegisteredModel
 
 JUSTIFICATION = "Requested through the MLflow API"
@@ -50,7 +49,7 @@ class Held:
         )
 
 
-def _check_tag(key: str, value: str) -> None:
+def check_tag(key: str, value: str) -> None:
     if not key or len(key) > MAX_TAG_KEY:
         raise ValidationError({"key": [f"A tag key must have 1 to {MAX_TAG_KEY} characters."]})
     if len(value) > MAX_TAG_VALUE:
@@ -65,7 +64,7 @@ def _default_team(actor):
 def model_create(*, actor, name: str, description: str, tags: dict[str, str]) -> RegisteredModel:
     """Register a model: owned by the caller, with the caller's team when they belong to exactly one."""
     for key, value in tags.items():
-        _check_tag(key, value)
+        check_tag(key, value)
     return services.model_create(actor=actor, name=name, description=description, tags=tags, team=_default_team(actor))
 
 
@@ -73,7 +72,7 @@ def model_create(*, actor, name: str, description: str, tags: dict[str, str]) ->
 def model_tag_set(*, model: RegisteredModel, actor, key: str, value: str | None) -> None:
     """Set (or with ``value=None`` remove) one tag; the row lock keeps concurrent tag writes from losing updates."""
     if value is not None:
-        _check_tag(key, value)
+        check_tag(key, value)
     model = RegisteredModel.objects.select_for_update().get(pk=model.pk)
     tags = dict(model.tags or {})
     if value is None:
@@ -90,7 +89,7 @@ def model_tag_set(*, model: RegisteredModel, actor, key: str, value: str | None)
 @transaction.atomic
 def version_tag_set(*, version: ModelVersion, actor, key: str, value: str | None) -> None:
     if value is not None:
-        _check_tag(key, value)
+        check_tag(key, value)
     version = ModelVersion.objects.select_for_update().select_related("model").get(pk=version.pk)
     tags = dict(version.tags or {})
     if value is None:
@@ -128,9 +127,3 @@ def alias_set(*, model: RegisteredModel, alias: str, version: ModelVersion, acto
             return None  # already there: nothing to govern
         return _request_promotion(version=version, actor=actor, kind=RequestKind.ALIAS, alias=alias)
     return services.alias_set(model=model, alias=alias, version=version, actor=actor)
-
-
-def open_requests(version: ModelVersion) -> list[dict[str, Any]]:
-    return list(
-        PromotionRequest.objects.filter(version=version, status=RequestStatus.OPEN).values("id", "kind", "alias")
-    )

@@ -310,7 +310,7 @@ class ModelVersionCreate(MlflowView):
         model = selectors.get_model(_str(params, "name"))
         tags = _tags(params)
         for key, value in tags.items():
-            services._check_tag(key, value)
+            services.check_tag(key, value)
         version = registry_services.version_create(
             model=model,
             actor=request.user,
