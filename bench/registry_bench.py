@@ -119,8 +119,9 @@ def populate(n_models: int, per_model: int, n_events: int) -> str:
 
 
 def _bulk_audit(n: int) -> None:
-    from bench.audit_bench import bulk_load
+    from bench.audit_bench import _truncate_audit, bulk_load
 
+    _truncate_audit()  # bulk_load writes a fresh chain from the genesis hash
     bulk_load(n)
 
 

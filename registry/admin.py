@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from mlops_gov.errors import DomainError
 from registry import permissions, selectors, services
+from registry.audit import audit_record
 from registry.choices import Decision
 from registry.models import (
     AuditEvent,
@@ -59,9 +60,28 @@ class ServiceBackedAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    """Team membership grants edit rights on the team's models, so every change to it is audited."""
+
     list_display = ["name"]
     filter_horizontal = ["members"]
     search_fields = ["name"]
+
+    def save_related(self, request, form, formsets, change):
+        team = form.instance
+        before = {"name": form.initial.get("name"), "members": sorted(m.pk for m in form.initial.get("members", []))}
+        super().save_related(request, form, formsets, change)
+        after = {"name": team.name, "members": sorted(team.members.values_list("pk", flat=True))}
+        audit_record(
+            action="team.updated" if change else "team.created",
+            obj=team,
+            before=before if change else None,
+            after=after,
+            actor=request.user,
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(action="team.deleted", obj=obj, before={"name": obj.name}, actor=request.user)
+        super().delete_model(request, obj)
 
 
 @admin.register(RegisteredModel)

@@ -212,3 +212,14 @@ def test_demo_seed_trains_and_promotes(personas, django_user_model):
     v = ModelVersion.objects.get(model=bc, version=3)
     assert 0.8 < v.metrics["accuracy"] <= 1.0 and v.parameters
     assert any("applied" in line for line in lines)
+
+
+def test_admin_team_membership_change_is_audited(personas, client):
+    client.force_login(personas.admin)
+    url = reverse("admin:registry_team_change", args=[personas.team.pk])
+    members = [personas.scientist.pk, personas.outsider.pk]
+    response = client.post(url, {"name": "Risk models", "members": members})
+    assert response.status_code == 302
+    event = events("team.updated")[-1]
+    assert event.after["members"] == sorted(members) and personas.engineer.pk in event.before["members"]
+    assert event.actor_name == "root" and event.channel == "admin"
