@@ -493,7 +493,10 @@ def column_drift(spec: ColumnSpec, profile: ReferenceProfile, series: pd.Series,
             )
     configured = config.method_name(spec)
     if configured is not None:
-        info = STAT_TESTS[configured]
+        found = STAT_TESTS.get(configured)
+        if found is None:
+            raise DriftError(f"Unknown stat test {configured!r} configured for column {spec.name!r}.")
+        info = found
         if spec.kind not in info.kinds:
             raise DriftError(f"Stat test {configured!r} does not apply to {spec.kind} column {spec.name!r}.")
     else:
