@@ -147,7 +147,7 @@ def add_drift_checks(version: ModelVersion, scientist, total: int) -> str:
     return f"1 real drift check ({check.status}) + {total - 1} ORM copies with their column results"
 
 
-def measure_model(version: ModelVersion, repeat: int) -> dict:
+def measure_model(version: ModelVersion, repeat: int, save: str = "") -> dict:
     runs = []
     for _ in range(repeat):
         version = ModelVersion.objects.select_related("model__owner", "model__team", "created_by", "card").get(
@@ -160,6 +160,8 @@ def measure_model(version: ModelVersion, repeat: int) -> dict:
         t2 = time.perf_counter()
         pdf = rendering.html_to_pdf(html, variant="pdf/a-3b")
         t3 = time.perf_counter()
+        if save:
+            Path(save).write_bytes(pdf)
         runs.append({"assembly": t1 - t0, "template": t2 - t1, "weasyprint": t3 - t2, "total": t3 - t0,
                      "html_bytes": len(html), "pdf_bytes": len(pdf), "pages": _pages(pdf)})  # fmt: skip
     return _summary(runs)
@@ -200,6 +202,7 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=30)
     parser.add_argument("--portfolio-models", type=int, default=200)
     parser.add_argument("--json", default="")
+    parser.add_argument("--save-pdf", default="", help="Write the model report PDF here (to look at it).")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -213,7 +216,7 @@ def main() -> None:
         add_audit_events(version, scientist, args.events)
         events = AuditEvent.objects.filter(model_id=version.model_id).count()
         print(f"model data built in {time.perf_counter() - t:.1f} s: {events} audit events; {notes}")
-        model = measure_model(version, args.repeat)
+        model = measure_model(version, args.repeat, args.save_pdf)
         print(_line("model report", model))
         t = time.perf_counter()
         for i in range(1, args.portfolio_models):

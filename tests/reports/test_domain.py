@@ -96,3 +96,18 @@ def test_project_static_dir_exists():
     from django.conf import settings
 
     assert any(Path(p).is_dir() for p in settings.STATICFILES_DIRS)
+
+
+def test_event_listing_aligns_and_cuts_cells():
+    from reports.domain.text import event_listing
+
+    listing = event_listing(
+        [(12, "2026-11-25 12:00:00", "sam", "api", "model.updated", "x" * 80, "abcdef012345"),
+         (13, "2026-11-25 12:00:01", "a\nb", "cli", "report.generated", "short", "0123456789ab")]
+    )  # fmt: skip
+    lines = listing.splitlines()
+    assert lines[0].split()[:3] == ["#", "When", "(UTC)"]
+    assert lines[2].startswith("     12 2026-11-25 12:00:00 sam")
+    assert "x" * 33 + "…" in lines[2] and "x" * 35 not in lines[2]
+    assert "a b" in lines[3]  # newlines inside a cell cannot break the listing
+    assert len({len(line) for line in lines[2:]}) == 1
