@@ -17,7 +17,6 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from monitoring.domain.profile import CATEGORICAL, NUMERICAL, ColumnSpec
@@ -166,8 +165,9 @@ def _read_csv(raw: bytes, limits: Limits) -> pd.DataFrame:
         raise IngestError("The CSV has no header row.")
     _check_columns(header, limits)
     try:
+        # The C parser types each column as a whole: numbers become int64/float64, anything mixed stays text.
         frame = pd.read_csv(
-            io.StringIO(text), nrows=limits.max_rows + 1, dtype=str, keep_default_na=True, engine="c",
+            io.StringIO(text), nrows=limits.max_rows + 1, keep_default_na=True, engine="c", low_memory=False,
             skipinitialspace=True, on_bad_lines="error",
         )  # fmt: skip
     except pd.errors.EmptyDataError:
@@ -179,11 +179,6 @@ def _read_csv(raw: bytes, limits: Limits) -> pd.DataFrame:
         raise IngestError(f"The file has more than {limits.max_rows:,} rows (the limit).")
     if frame.empty:
         raise IngestError("The file has a header but no data rows.")
-    # Cells arrive as strings; numeric-looking columns become float64 (kinds are inferred afterwards).
-    for name in frame.columns:
-        converted = pd.to_numeric(frame[name], errors="coerce")
-        if converted.notna().sum() == frame[name].notna().sum():
-            frame[name] = converted.astype("float64")
     return frame
 
 
@@ -302,18 +297,17 @@ def infer_features(frame: pd.DataFrame, roles: dict[str, str]) -> list[ColumnSpe
 
 
 def _as_category_strings(series: pd.Series) -> pd.Series:
-    mask = series.isna()
-    out = series.astype(str).astype(object)
-    out[mask] = np.nan
-    return out
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return series  # already Python strings (and NaN): no copy
+    return series.astype(object).map(str, na_action="ignore")
 
 
 def _normalise(frame: pd.DataFrame, features: list[ColumnSpec]) -> pd.DataFrame:
-    """Numeric features as float64, categorical as Python strings (NaN for missing)."""
-    frame = frame.copy()
+    """Numeric features as float64, categorical as Python strings (NaN for missing). The frame is ours (fresh from
+    the parser): converted in place, no copy."""
     for spec in features:
         if spec.kind == NUMERICAL:
-            frame[spec.name] = frame[spec.name].astype("float64")
+            frame[spec.name] = frame[spec.name].astype("float64", copy=False)
         else:
             frame[spec.name] = _as_category_strings(frame[spec.name])
     return frame
@@ -337,7 +331,10 @@ def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -
     mismatches: dict[str, int] = {}
     for spec in wanted:
         series = frame[spec.name]
-        if spec.kind == NUMERICAL and not pd.api.types.is_float_dtype(series):
+        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        if spec.kind == NUMERICAL and numeric:
+            frame[spec.name] = series.astype("float64", copy=False)
+        elif spec.kind == NUMERICAL:
             converted = pd.to_numeric(series, errors="coerce").astype("float64")
             bad = int(series.notna().sum() - converted.notna().sum())
             if converted.notna().sum() == 0:
