@@ -589,7 +589,9 @@ def delivery_attempt(*, delivery_id: int) -> Delivery | None:
     from monitoring import webhooks
 
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().select_related("webhook").filter(pk=delivery_id).first()
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",)).select_related("webhook").filter(pk=delivery_id).first()
+        )
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return delivery
         if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():

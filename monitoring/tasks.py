@@ -37,3 +37,13 @@ def sweep() -> dict:
 
     with acting(channel="task"):
         return services.sweep()
+
+
+@shared_task(name="monitoring.build_report", soft_time_limit=900, time_limit=960)
+def build_report(check_id: int) -> bool:
+    """Evidently's HTML report for a large check, built off the web request and cached as a file."""
+    from monitoring import services
+
+    with acting(channel="task"):
+        services.check_report_html(services.get_check(check_id))
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +18,7 @@ from monitoring.models import Dataset, DatasetKind, DriftCheck
 from registry.models import ModelVersion
 
 VIEW_PERM = "monitoring.view_driftcheck"
+INLINE_REPORT_ROWS = 200_000  # above this (reference + current rows) Evidently's report is built by a worker
 
 
 def _message(exc: Exception) -> str:
@@ -110,6 +112,14 @@ def check_status(request, pk: int):
 @permission_required(VIEW_PERM, raise_exception=True)
 def check_report(request, pk: int):
     check = _check(pk)
+    large = check.reference.n_rows + check.current.n_rows > INLINE_REPORT_ROWS
+    if large and not check.report_file and check.status == "succeeded":
+        # Evidently needs a minute and gigabytes at a million rows: build it in a worker, this page refreshes.
+        if cache.add(f"monitoring:report-queued:{check.pk}", True, timeout=900):
+            from monitoring.tasks import build_report
+
+            build_report.delay(check.pk)
+        return render(request, "monitoring/report_pending.html", {"check": check}, status=202)
     try:
         html = services.check_report_html(check)
     except DomainError as exc:

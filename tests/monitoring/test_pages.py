@@ -115,3 +115,19 @@ def test_dashboard_cards(personas, version, reference, upload):
     cards = {c["label"]: c["value"] for c in dashboard_cards(user=personas.auditor)}
     assert cards["Production models drifting"] == 1 and cards["Alerts (7 days)"] == 1
     assert dashboard_cards(user=personas.nobody) == []
+
+
+def test_large_report_is_built_by_a_worker(client, personas, version, reference, upload, monkeypatch):
+    from django.core.cache import cache
+
+    cache.clear()
+    monkeypatch.setattr("monitoring.views.INLINE_REPORT_ROWS", 10)
+    upload(version, make_frame(200, shift=1.0, seed=3))
+    check = DriftCheck.objects.get()
+    client = logged_in(client, personas.auditor)
+    pending = client.get(reverse("monitoring:check-report", args=[check.pk]))
+    assert pending.status_code == 202 and b'data-testid="report-pending"' in pending.content
+    check.refresh_from_db()
+    assert check.report_file  # eager Celery: the worker task already ran
+    ready = client.get(reverse("monitoring:check-report", args=[check.pk]))
+    assert ready.status_code == 200 and b"root_metric" in ready.content
