@@ -56,6 +56,7 @@ def test_current_batch_runs_check_with_results_equal_to_engine(version, referenc
     score = next(c for c in check.data_quality["columns"] if c["column"] == "score")
     assert score["out_of_range"] > 0
     assert {m["metric"] for m in check.model_quality["metrics"]} >= {"accuracy", "precision", "recall", "f1"}
+    assert check.model_quality["degraded"] and Alert.objects.filter(kind="quality", check_run=check).exists()
     # Drift raises one alert, with its audit event; the drifted columns carry chart data.
     alert = Alert.objects.get(kind="drift")
     assert alert.check_run == check and AuditEvent.objects.filter(action="alert.drift").count() == 1
