@@ -1,8 +1,13 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
 def _sync_roles_after_migrate(sender, **kwargs) -> None:
+    # post_migrate is sent once per app that has models; this project package has none, so listen to all and act
+    # after the last one, when every app's permissions exist.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if not with_models or sender is not with_models[-1]:
+        return
     from mlops_gov.roles import sync_roles
 
     sync_roles(verbosity=kwargs.get("verbosity", 0))
@@ -13,5 +18,5 @@ class MlopsGovConfig(AppConfig):
     verbose_name = "mlops-gov"
 
     def ready(self) -> None:
-        # Keep role permissions complete when later migrations add models (runs once, after the last app).
-        post_migrate.connect(_sync_roles_after_migrate, sender=self, dispatch_uid="mlops_gov.sync_roles")
+        # Keep role permissions complete when later migrations add models.
+        post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="mlops_gov.sync_roles")
