@@ -6,7 +6,6 @@ Labels are escaped by matplotlib's SVG writer.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import re
@@ -20,12 +19,11 @@ matplotlib.use("Agg")
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from mlops_gov.svg import unique_ids
+
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "mlops-gov", "font.family": "DejaVu Sans", "font.size": 8}
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-_ID = re.compile(r'\bid="([^"]+)"')
-_URL_REF = re.compile(r"url\(#([^)]+)\)")
-_HREF_REF = re.compile(r'((?:xlink:)?href)="#([^"]+)"')
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
 
 
@@ -33,16 +31,7 @@ def _to_svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1)).strip()
-    return _unique_ids(svg)
-
-
-def _unique_ids(svg: str) -> str:
-    """Prefix every id (and reference to it) with a content hash, so several charts inline in one HTML page or PDF
-    never share a clip-path or glyph id (matplotlib numbers them the same way in every figure)."""
-    prefix = "c" + hashlib.sha256(svg.encode()).hexdigest()[:10] + "-"
-    svg = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
-    svg = _URL_REF.sub(lambda m: f"url(#{prefix}{m.group(1)})", svg)
-    return _HREF_REF.sub(lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', svg)
+    return unique_ids(svg)
 
 
 def _short(label: str, width: int = 22) -> str:
