@@ -11,7 +11,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mlops_gov.api.permissions import RoleModelPermissions
+from mlops_gov.api.permissions import IsAuthenticatedUser, RoleModelPermissions
 from mlops_gov.errors import ConflictError, NotFoundError
 from registry.models import RegisteredModel
 from reports import permissions, selectors, services
@@ -32,6 +32,13 @@ class ReportViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.report_list(user=self.request.user)
+
+    def get_permissions(self):
+        # Reading one report is scoped by the queryset (auditors and the model's team): anyone else, a user
+        # without any role included, gets the same 404 as for a report that does not exist.
+        if self.action in ("retrieve", "download"):
+            return [IsAuthenticatedUser()]
+        return super().get_permissions()
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
