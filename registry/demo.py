@@ -111,7 +111,10 @@ def _promote_low_risk_model(stdout) -> None:
         return
     request, _ = services.promotion_request_create(
         version=version, actor=User.objects.get(username="dana"),
-        justification="Best F1 on the held-out split; card complete; reviewed with the clinical lead.",
+        justification=(
+            f"Random-forest candidate: F1 {version.metrics.get('f1_macro', 0):.3f} on the held-out split, "
+            "no scaling step to maintain; card complete; reviewed with the clinical lead."
+        ),
     )  # fmt: skip
     services.promotion_decide(
         request=request, actor=User.objects.get(username="ava"), decision="approve", comment="Evidence is sound."
