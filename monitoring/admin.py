@@ -3,6 +3,7 @@ are evidence and read-only (uploads and checks go through the services, from the
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
 from mlops_gov.errors import DomainError
@@ -66,8 +67,22 @@ class DeliveryAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{len(ids)} deliveries queued.")
 
 
+class MonitoringConfigForm(forms.ModelForm):
+    class Meta:
+        model = MonitoringConfig
+        fields = ["model", "drift_config", "quality_thresholds", "check_on_upload", "stale_after_hours"]
+
+    def clean_drift_config(self):
+        # Validate on the form so a bad config is shown on the field and nothing is reported as saved.
+        try:
+            return services.drift_config_validate(self.cleaned_data["drift_config"])
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 @admin.register(MonitoringConfig)
 class MonitoringConfigAdmin(admin.ModelAdmin):
+    form = MonitoringConfigForm
     list_display = ["model", "check_on_upload", "stale_after_hours", "updated_at"]
     list_select_related = ["model"]
 
