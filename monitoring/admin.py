@@ -98,12 +98,28 @@ class MonitoringConfigAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), level=messages.ERROR)
 
 
+class AuditedRoutingAdmin(admin.ModelAdmin):
+    """Saves and deletes go through the service, which audits them (the secret is redacted in the trail)."""
+
+    def save_model(self, request, obj, form, change):
+        services.alert_routing_save(obj=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.alert_routing_delete(obj=obj, actor=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a bulk delete would bypass the audit trail
+        return actions
+
+
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(AuditedRoutingAdmin):
     list_display = ["name", "url", "enabled", "created_at"]
+    readonly_fields = ["created_at"]
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(AuditedRoutingAdmin):
     list_display = ["name", "model", "webhook", "enabled"]
     list_select_related = ["model", "webhook"]

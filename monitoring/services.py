@@ -37,6 +37,7 @@ from monitoring.models import (
     DeliveryStatus,
     DriftCheck,
     MonitoringConfig,
+    WebhookEndpoint,
 )
 from registry.audit import audit_record
 from registry.choices import Stage
@@ -718,3 +719,35 @@ def get_check(pk: int) -> DriftCheck:
     if check is None:
         raise NotFoundError(f"No drift check #{pk}.")
     return check
+
+
+# --- alert routing (webhook endpoints and alert rules, edited in the admin) ------------------------------------------
+
+_REDACTED_FIELDS = {"secret"}
+
+
+def _routing_snapshot(obj) -> dict[str, Any]:
+    from django.forms.models import model_to_dict
+
+    data = model_to_dict(obj)
+    return {k: ("<redacted>" if k in _REDACTED_FIELDS and v else v) for k, v in data.items()}
+
+
+@transaction.atomic
+def alert_routing_save(*, obj: WebhookEndpoint | AlertRule, actor) -> WebhookEndpoint | AlertRule:
+    """Save a webhook endpoint or alert rule and audit the change (where alerts go is governance too)."""
+    previous = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+    before = _routing_snapshot(previous) if previous is not None else None
+    obj.full_clean()
+    obj.save()
+    action = f"monitoring.{type(obj)._meta.model_name}_{'updated' if previous else 'created'}"
+    audit_record(action=action, obj=obj, model=getattr(obj, "model", None), before=before,
+                 after=_routing_snapshot(obj), actor=actor)  # fmt: skip
+    return obj
+
+
+@transaction.atomic
+def alert_routing_delete(*, obj: WebhookEndpoint | AlertRule, actor) -> None:
+    audit_record(action=f"monitoring.{type(obj)._meta.model_name}_deleted", obj=obj,
+                 model=getattr(obj, "model", None), before=_routing_snapshot(obj), actor=actor)  # fmt: skip
+    obj.delete()
