@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from registry.domain.hashchain import HASHED_FIELDS  # noqa: E402 - pure module, no Django; needs ROOT on the path
+
 DB_NAME = "mlops_gov_bench_audit"
 PG = ["-h", "127.0.0.1", "-U", "postgres"]
 
@@ -95,25 +97,8 @@ def _truncate_audit() -> None:
         cursor.execute("UPDATE registry_auditchainhead SET sequence = 0, hash = %s WHERE id = 1", ["0" * 64])
 
 
-COLUMNS = (
-    "sequence",
-    "occurred_at",
-    "actor_id",
-    "actor_name",
-    "request_id",
-    "channel",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "model_id",
-    "model_name",
-    "before",
-    "after",
-    "prev_hash",
-    "hash",
-    "canonical",
-)
+# The stored columns: every hashed field, then the hash and the canonical bytes that were hashed.
+COLUMNS = (*HASHED_FIELDS, "hash", "canonical")
 ACTIONS = ["version.created", "card.updated", "version.stage_changed", "promotion.requested", "promotion.approved"]
 
 
