@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -447,11 +447,26 @@ def promotion_decide(*, request: PromotionRequest, actor, decision: str, comment
         _audit_refusal(request, actor, "four-eyes: the requester cannot decide their own request")
         raise PermissionError_("Four-eyes rule: you cannot approve or reject your own promotion request.")
     try:
-        return _decide_locked(request_pk=request.pk, actor=actor, decision=decision, comment=comment)
+        return _with_deadlock_retry(
+            lambda: _decide_locked(request_pk=request.pk, actor=actor, decision=decision, comment=comment)
+        )
     except IntegrityError:
         # The database constraint is the last line: a self-approval or double vote that slipped through.
         _audit_refusal(request, actor, "refused by a database constraint (duplicate decision or four-eyes)")
         raise ConflictError("This decision was refused: you have already decided this request.") from None
+
+
+def _with_deadlock_retry(work, attempts: int = 3):
+    """PostgreSQL may abort one of two transactions that wait on each other's row locks (deadlock) or fail a
+    serialisation check; the aborted transaction was rolled back whole, so running it again is safe."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as exc:
+            retryable = getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
+            if not retryable or attempt == attempts - 1:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
 
 
 @transaction.atomic

@@ -64,7 +64,8 @@ def test_twenty_concurrent_decisions_yield_one_outcome(personas, mix):
 
     results = _run_threads(decide, calls)
     errors = [r for r in results if isinstance(r, Exception)]
-    assert all(type(e).__name__ == "ConflictError" for e in errors), errors
+    unexpected = [repr(e) for e in errors if type(e).__name__ != "ConflictError"]
+    assert not unexpected, unexpected
     promotion.refresh_from_db()
     assert promotion.status in ("applied", "rejected")
     decisions = list(promotion.decisions.order_by("created_at", "id"))
