@@ -44,6 +44,7 @@ class AuditEventFilter(django_filters.FilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
     request_id = django_filters.CharFilter()
+    object_type = django_filters.CharFilter()
 
     class Meta:
         model = AuditEvent

@@ -47,6 +47,23 @@ def _tamper(sql: str, params=()):
             cursor.execute("ALTER TABLE registry_auditevent ENABLE TRIGGER USER")
 
 
+def _detach_columns():
+    """What an attacker with DDL rights must do before editing a column: make the generated columns plain ones."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for name in hashchain.HASHED_FIELDS:
+                cursor.execute(f"ALTER TABLE registry_auditevent ALTER COLUMN {name} DROP EXPRESSION")
+        else:
+            cursor.execute("CREATE TABLE audit_plain_copy AS SELECT * FROM registry_auditevent")
+            cursor.execute("DROP TABLE registry_auditevent")
+            cursor.execute("ALTER TABLE audit_plain_copy RENAME TO registry_auditevent")
+
+
+def _insert_forged(fields: dict) -> None:
+    canonical, digest = hashchain.seal(audit._hashable(fields))
+    _tamper("INSERT INTO registry_auditevent (canonical, hash) VALUES (%s, %s)", [canonical, digest])
+
+
 def test_intact_chain_verifies_and_prints_head(chain):
     code, output = _verify()
     head = audit.audit_head()
@@ -90,6 +107,7 @@ def test_expected_events_recorded(chain):
 )
 def test_edited_field_detected(chain, column, value):
     target = chain[3]
+    _detach_columns()
     cast = "::jsonb" if column == "after" and connection.vendor == "postgresql" else ""
     sql = f"UPDATE registry_auditevent SET {column} = %s{cast} WHERE sequence = %s"  # noqa: S608 - test constants
     _tamper(sql, [value, target.sequence])
@@ -109,6 +127,7 @@ def test_edited_payload_detected(chain):
 def test_payload_and_column_edited_together_detected(chain):
     """Rewriting both the column and the payload consistently still breaks the hash."""
     target = chain[6]
+    _detach_columns()
     forged = target.canonical.replace(f'"actor_name":"{target.actor_name}"', '"actor_name":"mallory"', 1)
     assert forged != target.canonical
     _tamper(
@@ -119,11 +138,29 @@ def test_payload_and_column_edited_together_detected(chain):
     assert code == 1 and f"event #{target.sequence}" in output
 
 
-def test_payload_not_json_detected(chain):
+def test_payload_not_json_refused_by_the_database(chain):
+    """The columns are computed from the payload, so a payload that is not JSON cannot even be stored."""
     target = chain[1]
-    _tamper("UPDATE registry_auditevent SET canonical = 'not json' WHERE sequence = %s", [target.sequence])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _tamper("UPDATE registry_auditevent SET canonical = 'not json' WHERE sequence = %s", [target.sequence])
+    assert _verify()[0] == 0
+
+
+@pytest.mark.parametrize("column", ["actor_name", "sequence", "after", "occurred_at"])
+def test_columns_cannot_be_updated_apart_from_the_payload(chain, column):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _tamper(f"UPDATE registry_auditevent SET {column} = NULL WHERE sequence = 2")  # noqa: S608 - test constants
+    assert _verify()[0] == 0
+
+
+def test_columns_follow_the_payload(chain):
+    """Editing the payload moves the columns with it (and breaks the hash): they never disagree."""
+    target = chain[4]
+    forged = target.canonical.replace(f'"actor_name":"{target.actor_name}"', '"actor_name":"mallory"', 1)
+    _tamper("UPDATE registry_auditevent SET canonical = %s WHERE sequence = %s", [forged, target.sequence])
+    assert AuditEvent.objects.get(sequence=target.sequence).actor_name == "mallory"
     code, output = _verify()
-    assert code == 1 and f"event #{target.sequence}" in output
+    assert code == 1 and f"event #{target.sequence}" in output and "edited" in output
 
 
 def test_stored_payload_is_what_was_hashed(chain):
@@ -136,6 +173,7 @@ def test_stored_payload_is_what_was_hashed(chain):
 
 def test_edited_time_detected(chain):
     target = chain[2]
+    _detach_columns()
     _tamper(
         "UPDATE registry_auditevent SET occurred_at = %s WHERE sequence = %s",
         ["2020-01-01 00:00:00+00:00", target.sequence],
@@ -164,11 +202,7 @@ def test_inserted_row_detected(chain):
     last = chain.last()
     fields = {name: getattr(last, name) for name in hashchain.HASHED_FIELDS}
     fields.update(sequence=last.sequence + 1, prev_hash=last.hash, action="promotion.approved", actor_name="mallory")
-    fields["canonical"], fields["hash"] = hashchain.seal(audit._hashable(fields))
-    columns = ", ".join(fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    values = [json.dumps(v) if k in ("before", "after") and v is not None else v for k, v in fields.items()]
-    _tamper(f"INSERT INTO registry_auditevent ({columns}) VALUES ({placeholders})", values)  # noqa: S608
+    _insert_forged(fields)
     code, output = _verify()
     assert code == 1 and f"event #{last.sequence + 1}" in output and "inserted" in output
 
@@ -177,6 +211,7 @@ def test_inserted_row_in_the_middle_detected(chain):
     """Shift the tail up by one and slip a forged event in: the chain links break at the forgery."""
     target = chain[5]
     n = chain.last().sequence
+    _detach_columns()
     for seq in range(n, target.sequence - 1, -1):
         _tamper("UPDATE registry_auditevent SET sequence = sequence + 1 WHERE sequence = %s", [seq])
     forged = {name: getattr(chain[4], name) for name in hashchain.HASHED_FIELDS}
@@ -191,6 +226,7 @@ def test_inserted_row_in_the_middle_detected(chain):
 
 def test_swapped_rows_detected(chain):
     a, b = chain[3].sequence, chain[4].sequence
+    _detach_columns()
     _tamper("UPDATE registry_auditevent SET sequence = -1 WHERE sequence = %s", [a])
     _tamper("UPDATE registry_auditevent SET sequence = %s WHERE sequence = %s", [a, b])
     _tamper("UPDATE registry_auditevent SET sequence = %s WHERE sequence = -1", [b])
@@ -201,6 +237,7 @@ def test_swapped_rows_detected(chain):
 def test_verify_endpoint_reports_break(personas, api, chain):
     ok = api(personas.auditor).get("/api/v1/audit/verify/").json()
     assert ok["ok"] is True and ok["head_sequence"] == chain.last().sequence
+    _detach_columns()
     _tamper("UPDATE registry_auditevent SET actor_name = 'x' WHERE sequence = 2")
     broken = api(personas.auditor).get("/api/v1/audit/verify/").json()
     assert broken["ok"] is False and broken["first_break"]["sequence"] == 2
@@ -218,7 +255,7 @@ def test_verify_page_shows_break(personas, client, chain):
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE registry_auditevent SET actor_name = 'x'",
+        "UPDATE registry_auditevent SET canonical = canonical",
         "DELETE FROM registry_auditevent",
         "TRUNCATE registry_auditevent",
     ],
@@ -236,7 +273,7 @@ def test_orm_update_and_delete_refused_on_postgresql(chain):
     if connection.vendor != "postgresql":
         pytest.skip("the append-only trigger exists on PostgreSQL only; CI runs this on PostgreSQL")
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(sequence=1).update(actor_name="x")
+        AuditEvent.objects.filter(sequence=1).update(canonical="{}")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(sequence=1).delete()
 
@@ -356,3 +393,87 @@ def test_canonical_bytes_independent_of_key_order():
 def test_to_json_safe_round_trips():
     value = hashchain.to_json_safe({"a": (1, 2), "b": float("nan"), "c": {3}, 4: object})
     assert json.loads(json.dumps(value)) == value and value["b"] is None and "4" in value
+
+
+# --- the fast path: payloads hashed in chunks, columns generated from the payload ----------------------------------
+
+
+def test_fast_path_needs_columns_generated_from_the_payload(chain):
+    if connection.vendor != "postgresql":
+        pytest.skip("the chunked fast path runs on PostgreSQL; SQLite always recomputes from the columns")
+    assert audit.audit_columns_generated_from_payload()
+    head = audit.audit_head()
+    fast = audit._verify_payloads_postgresql(chain.count(), (head["sequence"], head["hash"]), chunk_size=5)
+    assert fast is not None and fast.ok and fast.checked == chain.count() and fast.head_hash == head["hash"]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE registry_auditevent ALTER COLUMN model_name DROP EXPRESSION")
+    assert not audit.audit_columns_generated_from_payload()
+    assert _verify()[0] == 0  # the data is intact: the full recomputation says so
+
+
+def test_fast_path_result_matches_the_full_recomputation(chain):
+    head = audit.audit_head()
+    expected = (head["sequence"], head["hash"])
+    full = hashchain.verify(audit._iter_stored_events(), expected_head=expected)
+    assert full.ok and audit.audit_verify() == full
+
+
+def test_event_without_sequence_detected(chain):
+    last = chain.last()
+    fields = {name: getattr(last, name) for name in hashchain.HASHED_FIELDS}
+    fields.update(prev_hash=last.hash)
+    canonical, digest = hashchain.seal(audit._hashable(fields))
+    payload = json.loads(canonical)
+    del payload["sequence"]
+    _tamper("INSERT INTO registry_auditevent (canonical, hash) VALUES (%s, %s)", [json.dumps(payload), digest[::-1]])
+    code, output = _verify()
+    assert code == 1 and "no sequence" in output
+
+
+def test_event_with_sequence_zero_detected(chain):
+    fields = {name: getattr(chain.first(), name) for name in hashchain.HASHED_FIELDS}
+    fields.update(sequence=0, actor_name="mallory")
+    _insert_forged(fields)
+    code, output = _verify()
+    assert code == 1 and "event #0" in output and "out of order" in output
+
+
+def _chunks(chain, size):
+    for start in range(0, len(chain), size):
+        part = chain[start : start + size]
+        yield hashchain.PayloadChunk(
+            count=len(part),
+            payloads=b"\n".join(hashchain.canonical_bytes(e) for e in part),
+            hashes="".join(e["hash"] for e in part),
+            prev_hashes="".join(e["prev_hash"] for e in part),
+        )
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 20, 50])
+def test_pure_chunked_verify_intact(size):
+    chain = _pure_chain(20)
+    result = hashchain.verify_payload_chunks(_chunks(chain, size), expected_head=(20, chain[-1]["hash"]))
+    assert result == hashchain.verify(chain, expected_head=(20, chain[-1]["hash"]))
+    assert result.ok and result.checked == 20 and result.head_hash == chain[-1]["hash"]
+
+
+def test_pure_chunked_verify_doubts_every_kind_of_break():
+    chain = _pure_chain(20)
+    head = (20, chain[-1]["hash"])
+
+    def doubt(events, size=7, expected=head):
+        return hashchain.verify_payload_chunks(_chunks(events, size), expected_head=expected)
+
+    edited = [dict(e) for e in chain]
+    edited[9]["after"] = {"i": 999}
+    assert doubt(edited) is None
+    relinked = [dict(e) for e in chain]
+    relinked[12]["prev_hash"] = "f" * 64
+    relinked[12]["hash"] = hashchain.compute_hash(relinked[12])  # a self-consistent forgery: the link still breaks
+    assert doubt(relinked) is None
+    assert doubt([*chain[:5], chain[6], chain[5], *chain[7:]]) is None
+    assert doubt(chain[:19]).first_break.reason.endswith("(tail deleted)")
+    assert not doubt(chain, expected=(20, "0" * 64)).ok
+    newline = next(_chunks(chain[:3], 3))
+    split = hashchain.PayloadChunk(3, newline.payloads.replace(b",", b",\n", 1), newline.hashes, newline.prev_hashes)
+    assert hashchain.verify_payload_chunks([split]) is None
