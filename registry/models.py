@@ -300,6 +300,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-sequence"]
+        # Verification checks every link (prev_hash against the previous event's hash) in one index-only pass.
+        indexes = [models.Index(fields=["sequence"], include=["hash", "prev_hash"], name="registry_audit_links")]
         permissions = [
             ("verify_audit", "Can verify the audit chain"),
             ("export_audit", "Can export the audit trail"),

@@ -107,12 +107,11 @@ def verify(events: Iterable[Mapping[str, Any]], *, expected_head: tuple[int, str
         last_sequence = sequence
         expected_sequence += 1
         checked += 1
-    return _check_head(checked, last_sequence, prev_hash, expected_head)
+    return check_head(checked, last_sequence, prev_hash, expected_head)
 
 
-def _check_head(
-    checked: int, last_sequence: int, prev_hash: str, expected_head: tuple[int, str] | None
-) -> VerifyResult:
+def check_head(checked: int, last_sequence: int, prev_hash: str, expected_head: tuple[int, str] | None) -> VerifyResult:
+    """The result of a walk that ended at ``last_sequence`` with hash ``prev_hash``, held against the recorded head."""
     if expected_head is not None and expected_head[0] != last_sequence:
         head_seq, _ = expected_head
         if last_sequence < head_seq:
@@ -163,4 +162,4 @@ def verify_payload_chunks(
             return None
         previous = hashes[-64:]
         checked += chunk.count
-    return _check_head(checked, checked, previous, expected_head)
+    return check_head(checked, checked, previous, expected_head)

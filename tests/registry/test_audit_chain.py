@@ -29,10 +29,10 @@ def chain(personas, model):
     return AuditEvent.objects.order_by("sequence")
 
 
-def _verify():
+def _verify(*args):
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("verify_audit", stdout=out, stderr=err)
+        call_command("verify_audit", *args, stdout=out, stderr=err)
     except SystemExit as exc:
         return exc.code, out.getvalue() + err.getvalue()
     return 0, out.getvalue() + err.getvalue()
@@ -153,13 +153,14 @@ def test_columns_cannot_be_updated_apart_from_the_payload(chain, column):
     assert _verify()[0] == 0
 
 
-def test_columns_follow_the_payload(chain):
+@pytest.mark.parametrize("mode", [(), ("--independent",)])
+def test_columns_follow_the_payload(chain, mode):
     """Editing the payload moves the columns with it (and breaks the hash): they never disagree."""
     target = chain[4]
     forged = target.canonical.replace(f'"actor_name":"{target.actor_name}"', '"actor_name":"mallory"', 1)
     _tamper("UPDATE registry_auditevent SET canonical = %s WHERE sequence = %s", [forged, target.sequence])
     assert AuditEvent.objects.get(sequence=target.sequence).actor_name == "mallory"
-    code, output = _verify()
+    code, output = _verify(*mode)
     assert code == 1 and f"event #{target.sequence}" in output and "edited" in output
 
 
@@ -182,10 +183,11 @@ def test_edited_time_detected(chain):
     assert code == 1 and f"event #{target.sequence}" in output
 
 
-def test_deleted_row_detected(chain):
+@pytest.mark.parametrize("mode", [(), ("--independent",)])
+def test_deleted_row_detected(chain, mode):
     target = chain[4]
     _tamper("DELETE FROM registry_auditevent WHERE sequence = %s", [target.sequence])
-    code, output = _verify()
+    code, output = _verify(*mode)
     assert code == 1
     assert f"event #{target.sequence + 1}" in output and "deleted" in output
 
@@ -403,8 +405,12 @@ def test_fast_path_needs_columns_generated_from_the_payload(chain):
         pytest.skip("the chunked fast path runs on PostgreSQL; SQLite always recomputes from the columns")
     assert audit.audit_columns_generated_from_payload()
     head = audit.audit_head()
-    fast = audit._verify_payloads_postgresql(chain.count(), (head["sequence"], head["hash"]), chunk_size=5)
-    assert fast is not None and fast.ok and fast.checked == chain.count() and fast.head_hash == head["hash"]
+    expected = (head["sequence"], head["hash"])
+    independent = audit._verify_payloads_postgresql(chain.count(), expected, chunk_size=5)
+    in_database = audit._verify_in_postgresql(chain.count(), expected)
+    for fast in (independent, in_database):
+        assert fast is not None and fast.ok and fast.checked == chain.count() and fast.head_hash == head["hash"]
+    assert _verify("--independent")[0] == 0
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE registry_auditevent ALTER COLUMN model_name DROP EXPRESSION")
     assert not audit.audit_columns_generated_from_payload()
@@ -415,7 +421,18 @@ def test_fast_path_result_matches_the_full_recomputation(chain):
     head = audit.audit_head()
     expected = (head["sequence"], head["hash"])
     full = hashchain.verify(audit._iter_stored_events(), expected_head=expected)
-    assert full.ok and audit.audit_verify() == full
+    assert full.ok and audit.audit_verify() == full == audit.audit_verify(independent=True)
+
+
+def test_database_side_check_doubts_an_edited_hash_or_link(chain):
+    if connection.vendor != "postgresql":
+        pytest.skip("the database-side check runs on PostgreSQL")
+    head = audit.audit_head()
+    expected = (head["sequence"], head["hash"])
+    _tamper("UPDATE registry_auditevent SET hash = %s WHERE sequence = 3", ["f" * 64])
+    assert audit._verify_in_postgresql(chain.count(), expected) is None
+    code, output = _verify()
+    assert code == 1 and "event #3" in output
 
 
 def test_event_without_sequence_detected(chain):

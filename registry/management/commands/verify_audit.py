@@ -11,9 +11,16 @@ from registry.audit import audit_verify
 class Command(BaseCommand):
     help = "Verify the audit trail's hash chain end to end."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--independent",
+            action="store_true",
+            help="hash every payload here in Python rather than with the database's SHA-256 (slower)",
+        )
+
     def handle(self, *args, **options):
         started = time.perf_counter()
-        result = audit_verify()
+        result = audit_verify(independent=options["independent"])
         elapsed = time.perf_counter() - started
         if result.ok:
             self.stdout.write(
