@@ -285,6 +285,8 @@ MLOPS_GOV = {
     "UPLOAD_MAX_BYTES": env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1),
     "UPLOAD_MAX_ROWS": env_int("UPLOAD_MAX_ROWS", 5_000_000, minimum=1),
     "UPLOAD_MAX_COLUMNS": env_int("UPLOAD_MAX_COLUMNS", 500, minimum=1),
+    # Token callers' MLflow reads cache (user, role permissions) this long; see registry/mlflow_api/authentication.py.
+    "MLFLOW_AUTH_CACHE_SECONDS": env_int("MLFLOW_AUTH_CACHE_SECONDS", 5, minimum=0),
     "WEBHOOK_ALLOWED_NETWORKS": env_list("WEBHOOK_ALLOWED_NETWORKS", []),
     "SOURCE_URI_SCHEMES": env_list(
         "SOURCE_URI_SCHEMES", ["s3", "gs", "wasbs", "abfss", "https", "models", "runs", "hdfs", "dbfs"]

@@ -7,3 +7,6 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from registry import gates  # noqa: F401 - registers the registry's own gates
+        from registry.mlflow_api.authentication import connect_signals
+
+        connect_signals()
