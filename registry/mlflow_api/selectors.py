@@ -13,6 +13,7 @@ from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q, Quer
 from registry.mlflow_api import shapes
 from registry.mlflow_api.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowError
 from registry.mlflow_api.filters import Condition, like_to_regex
+from registry.mlflow_api.prepared import PreparedRead
 from registry.models import ModelAlias, ModelVersion, RegisteredModel
 
 MAX_OFFSET = 10_000_000
@@ -94,19 +95,84 @@ def get_version(name: str, number: int) -> ModelVersion:
     return version
 
 
+def _newer_of_same_stage() -> Exists:
+    return Exists(
+        ModelVersion.objects.filter(model=OuterRef("model"), stage=OuterRef("stage"), version__gt=OuterRef("version"))
+    )
+
+
+# The hot single-object reads, compiled once (see prepared.py): the MLflow client calls these on every load.
+_MODEL_BY_NAME = PreparedRead(lambda name: _model_rows(RegisteredModel.objects.filter(name=name)), str)
+_LATEST_OF_MODEL = PreparedRead(
+    lambda model_id: _version_rows(
+        ModelVersion.objects.filter(model_id=model_id).exclude(_newer_of_same_stage()).order_by("version")
+    ),
+    int,
+)
+_ALIASES_OF_MODEL = PreparedRead(
+    lambda model_id: (
+        ModelAlias.objects.filter(model_id=model_id)
+        .order_by("alias")
+        .values_list("alias", "version_id", "version__version", named=True)
+    ),
+    int,
+)
+_VERSION_BY_ALIAS = PreparedRead(
+    lambda name, alias: _version_rows(
+        ModelVersion.objects.filter(model__name=name, aliases__alias=alias), "model__name"
+    ),
+    str,
+    str,
+)
+_VERSION_BY_NUMBER = PreparedRead(
+    lambda name, number: _version_rows(ModelVersion.objects.filter(model__name=name, version=number), "model__name"),
+    str,
+    int,
+)
+_ALIASES_OF_VERSION = PreparedRead(
+    lambda version_id: (
+        ModelAlias.objects.filter(version_id=version_id).order_by("alias").values_list("alias", named=True)
+    ),
+    int,
+)
+_ALIASES_OF_MODEL_NAME = PreparedRead(
+    lambda name: (
+        ModelAlias.objects.filter(model__name=name).order_by("alias").values_list("version_id", "alias", named=True)
+    ),
+    str,
+)
+_VERSIONS_OF_MODEL_NAME = PreparedRead(
+    lambda name: _version_rows(ModelVersion.objects.filter(model__name=name).order_by("-version", "pk"), "model__name"),
+    str,
+    paged=True,
+)
+
+
+def _version_entity_of_row(row) -> dict[str, Any]:
+    aliases = [a.alias for a in _ALIASES_OF_VERSION.rows(row.id)]
+    return shapes.model_version(row, model_name=row.model__name, aliases=aliases)
+
+
 def version_entity(version: ModelVersion) -> dict[str, Any]:
-    row = _version_rows(ModelVersion.objects.filter(pk=version.pk)).first()
-    aliases = list(ModelAlias.objects.filter(version_id=version.pk).values_list("alias", flat=True))
-    return shapes.model_version(row, model_name=version.model.name, aliases=aliases)
+    """The entity of a version just read or written (2 queries)."""
+    return _version_entity_of_row(_VERSION_BY_NUMBER.first(version.model.name, version.version))
+
+
+def version_entity_by_number(name: str, number: int) -> dict[str, Any]:
+    row = _VERSION_BY_NUMBER.first(name, number)
+    if row is None:
+        raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Model Version (name={name}, version={number}) not found")
+    return _version_entity_of_row(row)
 
 
 def version_by_alias(name: str, alias: str) -> dict[str, Any]:
-    found = ModelAlias.objects.filter(model__name=name, alias=alias).select_related("version__model").first()
-    if found is None:
+    """2 queries: the version the alias points at (with its model's name), then all aliases of that version."""
+    row = _VERSION_BY_ALIAS.first(name, alias)
+    if row is None:
         if not RegisteredModel.objects.filter(name=name).exists():
             raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Registered Model with name={name} not found")
         raise MlflowError(INVALID_PARAMETER_VALUE, f"Registered model alias {alias} not found.")
-    return version_entity(found.version)
+    return _version_entity_of_row(row)
 
 
 # --- registered models with their aliases and latest versions -------------------------------------------------------
@@ -116,10 +182,7 @@ def latest_versions(model_ids: list[int], stages: list[str] | None = None) -> di
     """The newest version of each stage of each model, in one query."""
     if not model_ids:
         return {}
-    newer = ModelVersion.objects.filter(
-        model=OuterRef("model"), stage=OuterRef("stage"), version__gt=OuterRef("version")
-    )
-    qs = ModelVersion.objects.filter(model_id__in=model_ids).exclude(Exists(newer))
+    qs = ModelVersion.objects.filter(model_id__in=model_ids).exclude(_newer_of_same_stage())
     if stages is not None:
         qs = qs.filter(stage__in=stages)
     result: dict[int, list[Any]] = defaultdict(list)
@@ -159,8 +222,30 @@ def model_entities(models: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _entity_of_model_row(model) -> dict[str, Any]:
+    """One model's entity from its row: its latest versions and its aliases, 2 prepared queries."""
+    by_version: dict[int, list[str]] = defaultdict(list)
+    aliases = []
+    for row in _ALIASES_OF_MODEL.rows(model.id):
+        by_version[row.version_id].append(row.alias)
+        aliases.append((row.alias, row.version__version))
+    versions = [
+        shapes.model_version(v, model_name=model.name, aliases=by_version.get(v.id))
+        for v in _LATEST_OF_MODEL.rows(model.id)
+    ]
+    return shapes.registered_model(model, aliases=aliases, latest_versions=versions)
+
+
 def model_entity(model: RegisteredModel) -> dict[str, Any]:
-    return model_entities(list(_model_rows(RegisteredModel.objects.filter(pk=model.pk))))[0]
+    """The entity of a model just read or written (3 queries)."""
+    return model_entity_by_name(model.name)
+
+
+def model_entity_by_name(name: str) -> dict[str, Any]:
+    model = _MODEL_BY_NAME.first(name)
+    if model is None:
+        raise MlflowError(RESOURCE_DOES_NOT_EXIST, f"Registered Model with name={name} not found")
+    return _entity_of_model_row(model)
 
 
 # --- search ---------------------------------------------------------------------------------------------------------
@@ -238,6 +323,17 @@ def search_models(
 def search_versions(
     *, conditions: list[Condition], order: list[tuple[str, bool]], offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
+    only = conditions[0] if len(conditions) == 1 else None
+    if (
+        not order
+        and only
+        and only.kind != "tag"
+        and only.key == "name"
+        and only.op == "="
+        and isinstance(only.value, str)
+    ):
+        # What the client sends for one model's versions (``filter="name='x'"``): 2 prepared queries.
+        return _versions_of_model_name(only.value, offset=offset, limit=limit)
     fields = {"name": "model__name", "version_number": "version", "run_id": "run_id", "source_path": "source_uri"}
     qs = _apply_conditions(ModelVersion.objects.all(), conditions, fields)
     rows = list(
@@ -251,6 +347,17 @@ def search_versions(
             "version_id", "alias"
         ):
             aliases[version_id].append(alias)
+    return [shapes.model_version(v, model_name=v.model__name, aliases=aliases.get(v.id)) for v in rows], token
+
+
+def _versions_of_model_name(name: str, *, offset: int, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    rows = _VERSIONS_OF_MODEL_NAME.rows(name, page=(limit + 1, offset))
+    token = encode_page_token(offset + limit) if len(rows) > limit else None
+    rows = rows[:limit]
+    aliases: dict[int, list[str]] = defaultdict(list)
+    if rows:
+        for row in _ALIASES_OF_MODEL_NAME.rows(name):
+            aliases[row.version_id].append(row.alias)
     return [shapes.model_version(v, model_name=v.model__name, aliases=aliases.get(v.id)) for v in rows], token
 
 

@@ -172,8 +172,7 @@ class RegisteredModelGet(MlflowView):
     required_perms = {"GET": VIEW_MODELS}
 
     def get(self, request):
-        model = selectors.get_model(_str(_params(request), "name"))
-        return Response({"registered_model": selectors.model_entity(model)})
+        return Response({"registered_model": selectors.model_entity_by_name(_str(_params(request), "name"))})
 
 
 class RegisteredModelSearch(MlflowView):
@@ -327,8 +326,8 @@ class ModelVersionGet(MlflowView):
 
     def get(self, request):
         params = _params(request)
-        version = selectors.get_version(_str(params, "name"), _version_number(params))
-        return Response({"model_version": selectors.version_entity(version)})
+        entity = selectors.version_entity_by_number(_str(params, "name"), _version_number(params))
+        return Response({"model_version": entity})
 
 
 class ModelVersionSearch(MlflowView):
