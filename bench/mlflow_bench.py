@@ -348,6 +348,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--write-docs", action="store_true", help="rewrite the section in docs/benchmarks.md")
     args = parser.parse_args()
+    args.load_before = os.getloadavg()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers (context managers) on SIGTERM
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
@@ -404,6 +405,7 @@ def main() -> int:
                 "bytes": first["bytes"],
                 "rounds": measured,
             }  # fmt: skip
+    args.load_after = os.getloadavg()
     report = render(results, calls, args)
     print("\n" + report)
     if args.json:
@@ -414,6 +416,10 @@ def main() -> int:
     return 0
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return "/".join(f"{value:.1f}" for value in averages) + " (1/5/15 min)"
+
+
 def render(results: dict[str, dict[str, dict]], calls: list[tuple[str, str]], args) -> str:
     gov = next(label for label in results if label.startswith("mlops-gov"))
     mlflow_labels = [label for label in results if label != gov]
@@ -421,11 +427,15 @@ def render(results: dict[str, dict[str, dict]], calls: list[tuple[str, str]], ar
         f"Run: `.venv/bin/python bench/mlflow_bench.py --models {args.models} --duration {args.duration} "
         f"--rounds {args.rounds}` "
         f"({time.strftime('%Y-%m-%d')}, {platform.python_version()}, {os.cpu_count()} cores shared with other work; "
-        f"MLflow {MLFLOW_VERSION}). {args.models:,} registered models x {VERSIONS_PER_MODEL} versions, the same "
-        f"data in both (SQLite each), `wrk` at {CONNECTIONS} connections for {args.duration} s per cell, "
+        f"MLflow {MLFLOW_VERSION}; load average {_load(args.load_before)} before the run, "
+        f"{_load(args.load_after)} at its end with its own servers and wrk). "
+        f"{args.models:,} registered models x {VERSIONS_PER_MODEL} versions, the same data in both (SQLite each), "
+        f"`wrk` at {CONNECTIONS} connections for {args.duration} s per cell, "
         f"all servers running at once, {args.rounds} rounds over all servers, medians reported, "
         f"{WORKERS} worker processes per server (gthread: {THREADS} threads each). mlops-gov is called with a "
-        "bearer token of a non-superuser role (auth and permission queries included); MLflow without auth. "
+        "bearer token of a non-superuser role, authenticated and permission-checked on every request (the token "
+        "and role are read from the database when the worker's auth cache misses, every 5 s at most; see "
+        "`registry/mlflow_api/authentication.py`); MLflow without auth. "
         "The search runs with the filter the stock client always sends "
         "(`` tag.`mlflow.prompt.is_prompt` != 'true' ``). \"1-conn\" is the median of 5 sequential requests on "
         "one kept-alive connection.",
