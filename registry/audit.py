@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
@@ -182,16 +182,69 @@ FROM (SELECT prev_hash, lag(hash, 1, %s) OVER (ORDER BY sequence) AS expected FR
 
 
 def _verify_in_postgresql(total: int, expected: tuple[int, str]) -> hashchain.VerifyResult | None:
+    # The payload scan (the long part) runs on a second connection that shares this transaction's snapshot, while
+    # this one checks the links; when no second connection can be had, both run here, one after the other.
+    edited = _on_snapshot_twin(_HASHES_SQL)
     with connection.cursor() as cursor:
-        cursor.execute(_HASHES_SQL)
-        (edited,) = cursor.fetchone()
         cursor.execute(_LINKS_SQL, [hashchain.GENESIS_HASH])
         (unlinked,) = cursor.fetchone()
         cursor.execute("SELECT hash FROM registry_auditevent ORDER BY sequence DESC LIMIT 1")
         last = cursor.fetchone()
-    if edited or unlinked:
+        if edited is None:
+            cursor.execute(_HASHES_SQL)
+            count = cursor.fetchone()[0]
+        else:
+            try:
+                count = edited()
+            except DatabaseError:
+                return None  # settled by the full recomputation
+    if count or unlinked:
         return None
     return hashchain.check_head(total, total, last[0] if last else hashchain.GENESIS_HASH, expected)
+
+
+def _on_snapshot_twin(sql: str) -> Callable[[], Any] | None:
+    """Start ``sql`` (one value) on a new connection that imports this transaction's snapshot; return a function that
+    waits for its value. None (run it yourself) inside a caller's transaction, whose isolation level is not ours to
+    set, or when no connection can be opened."""
+    if connection.savepoint_ids:
+        return None  # inside a caller's transaction (ours would be a savepoint): its isolation level is not ours
+    import psycopg  # PostgreSQL only
+    from psycopg import sql as psycopg_sql
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+        twin = connection.get_new_connection(connection.get_connection_params())
+    except (DatabaseError, psycopg.Error):
+        return None
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            twin.autocommit = True
+            with twin.cursor() as cursor:
+                cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cursor.execute(psycopg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg_sql.Literal(snapshot)))
+                cursor.execute(sql)
+                outcome["value"] = cursor.fetchone()[0]
+                cursor.execute("ROLLBACK")
+        except psycopg.Error as exc:  # re-raised in the caller's thread, as a DatabaseError
+            outcome["error"] = DatabaseError(str(exc))
+        finally:
+            twin.close()
+
+    worker = threading.Thread(target=run, name="audit-verify-twin", daemon=True)
+    worker.start()
+
+    def result() -> Any:
+        worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    return result
 
 
 def _sequence_bounds() -> tuple[int, int, int | None, int | None]:

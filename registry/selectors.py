@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from registry.choices import RequestStatus, Stage
@@ -21,8 +22,13 @@ from registry.models import (
 
 
 def model_list(*, search: str = "", stage: str = "", risk_tier: str = "") -> QuerySet[RegisteredModel]:
+    # A correlated count, evaluated for the page's rows only: a JOIN + GROUP BY would aggregate every version of
+    # every model before the page is cut (measured: 13 ms of 15 on 1,000 models x 10 versions, and in the COUNT too).
+    versions_of_model = (
+        ModelVersion.objects.filter(model=OuterRef("pk")).order_by().values("model").annotate(n=Count("pk")).values("n")
+    )
     qs = RegisteredModel.objects.select_related("owner", "team").annotate(
-        version_count=Count("versions", distinct=True)
+        version_count=Coalesce(Subquery(versions_of_model), 0)
     )
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search) | Q(team__name__icontains=search))
@@ -68,11 +74,12 @@ def requests_awaiting(user) -> QuerySet[PromotionRequest]:
 
 
 def audit_list() -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.order_by("-sequence")
+    # The payload repeats every column (they are generated from it): listings leave it in the database.
+    return AuditEvent.objects.defer("canonical").order_by("-sequence")
 
 
 def model_audit(model: RegisteredModel) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(model_id=model.pk).order_by("-sequence")
+    return AuditEvent.objects.defer("canonical").filter(model_id=model.pk).order_by("-sequence")
 
 
 def state_as_of(model: RegisteredModel, at: datetime) -> dict[str, Any]:

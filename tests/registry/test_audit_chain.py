@@ -494,3 +494,19 @@ def test_pure_chunked_verify_doubts_every_kind_of_break():
     newline = next(_chunks(chain[:3], 3))
     split = hashchain.PayloadChunk(3, newline.payloads.replace(b",", b",\n", 1), newline.hashes, newline.prev_hashes)
     assert hashchain.verify_payload_chunks([split]) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_side_check_on_a_twin_connection(builtin_data, personas, model, monkeypatch):
+    """Outside any caller's transaction the payload scan runs on a second connection sharing the snapshot."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the database-side check runs on PostgreSQL")
+    make_version(personas, model)
+    twins = []
+    real = audit._on_snapshot_twin
+    monkeypatch.setattr(audit, "_on_snapshot_twin", lambda sql: twins.append(real(sql)) or twins[-1])
+    assert audit.audit_verify().ok
+    _tamper("UPDATE registry_auditevent SET hash = %s WHERE sequence = 2", ["e" * 64])
+    result = audit.audit_verify()
+    assert len(twins) == 2 and all(twin is not None for twin in twins)
+    assert not result.ok and result.first_break.sequence == 2
