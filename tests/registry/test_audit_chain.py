@@ -510,3 +510,17 @@ def test_database_side_check_on_a_twin_connection(builtin_data, personas, model,
     result = audit.audit_verify()
     assert len(twins) == 2 and all(twin is not None for twin in twins)
     assert not result.ok and result.first_break.sequence == 2
+
+
+def test_no_temporary_table_means_the_slow_way_not_an_error(chain, monkeypatch):
+    """On a read-only standby the schema reference cannot be built: verification still answers, the slow way."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the schema reference exists on PostgreSQL only")
+
+    def refuse():
+        raise DatabaseError("cannot execute CREATE TABLE in a read-only transaction")
+
+    monkeypatch.setattr(audit, "_expected_generation", {})
+    monkeypatch.setattr(audit, "_reference_generation_expressions", refuse)
+    assert not audit.audit_columns_generated_from_payload()
+    assert _verify()[0] == 0
