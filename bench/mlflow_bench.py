@@ -17,7 +17,8 @@ What it does, all on loopback addresses:
    sync workers, and gunicorn with the same gthread settings as mlops-gov. Same number of worker processes.
 4. Checks every endpoint answers 200 with the same entities on each server, measures one kept-alive connection
    sequentially (this shows the ~40 ms Nagle/delayed-ACK stall of a server that writes a response in two
-   segments without TCP_NODELAY), then drives each endpoint with ``wrk`` at 16 connections for a bounded time.
+   segments without TCP_NODELAY), then drives each endpoint with ``wrk`` at 16 connections for a bounded time,
+   each cell starting once every server has answered the requests still queued from the previous cell.
 Reports requests/s and p50/p99 latency per endpoint and server, and the ratio to MLflow's best configuration.
 """
 
@@ -323,6 +324,14 @@ def _entities(body: bytes) -> object:
     return version(data["model_version"])
 
 
+def wait_all_idle(servers: list[Server]) -> None:
+    """Every server, not only the next one, must have worked off the queue the previous cell's load left (a slow
+    server answers its last queued requests for seconds after wrk stops, taking CPU from the next cell)."""
+    for server in servers:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            server.request("/api/2.0/mlflow/registered-models/get?name=model-0000", timeout=300)
+
+
 def measure(server: Server, label: str, path: str, duration: int, reference: dict[str, object], first: bool) -> dict:
     # A slow server may still be working through the previous endpoint's queued requests: wait until it is idle.
     server.request("/api/2.0/mlflow/registered-models/get?name=model-0000", timeout=300)
@@ -381,6 +390,7 @@ def main() -> int:
                 for server in servers:
                     if "failed" in results[server.label].get(label, {}):
                         continue
+                    wait_all_idle(servers)
                     try:
                         measured = measure(server, label, path, args.duration, reference, first=round_no == 0)
                     except (OSError, http.client.HTTPException, RuntimeError, subprocess.CalledProcessError) as exc:
