@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -201,6 +202,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per endpoint; medians are reported")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -222,15 +224,23 @@ def main() -> None:
     proc = start_gunicorn(env, port, args.workers)
     rows = []
     try:
+        for path in ENDPOINTS.values():
+            run_wrk(f"http://127.0.0.1:{port}{path}", token, 2, args.connections)  # warm-up
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in ENDPOINTS}
+        for round_number in range(1, args.rounds + 1):  # rounds interleave the endpoints: noise falls on all alike
+            for name, path in ENDPOINTS.items():
+                runs[name].append(run_wrk(f"http://127.0.0.1:{port}{path}", token, args.duration, args.connections))
+                rps, median_ms = runs[name][-1]
+                print(f"round {round_number} {name}: {rps:,.0f} req/s, median {median_ms:.1f} ms", flush=True)
         for name, path in ENDPOINTS.items():
-            url = f"http://127.0.0.1:{port}{path}"
-            run_wrk(url, token, 2, args.connections)  # warm-up
-            rps, median_ms = run_wrk(url, token, args.duration, args.connections)
+            rps = statistics.median(r for r, _ in runs[name])
+            median_ms = statistics.median(m for _, m in runs[name])
             rows.append((name, path, rps, median_ms, queries[name]))
-            print(f"{name}: {rps:,.0f} req/s, median {median_ms:.1f} ms, {queries[name]} queries/request", flush=True)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+    load = os.getloadavg()
+    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; medians of {args.rounds} rounds")
     print("\n| endpoint | requests/s | median latency | queries/request |\n|---|---|---|---|")
     for name, path, rps, median_ms, q in rows:
         print(f"| {name} `{path}` | {rps:,.0f} | {median_ms:.1f} ms | {q} |")
