@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from mlops_gov.svg import unique_ids
+from mlops_gov.svg import inline_svg
 
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "mlops-gov", "font.family": "DejaVu Sans", "font.size": 8}
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
@@ -31,7 +31,7 @@ def _to_svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1)).strip()
-    return unique_ids(svg)
+    return inline_svg(svg)
 
 
 def _short(label: str, width: int = 22) -> str:

@@ -17,3 +17,60 @@ def unique_ids(svg: str) -> str:
     svg = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
     svg = _URL_REF.sub(lambda m: f"url(#{prefix}{m.group(1)})", svg)
     return _HREF_REF.sub(lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', svg)
+
+
+# SVG properties that are also presentation attributes (SVG 1.1, section 6.4): the same styling, written as
+# attributes, which WeasyPrint's SVG renderer and browsers read alike.
+_PRESENTATION = frozenset(
+    (
+        *("fill", "fill-opacity", "fill-rule", "opacity", "text-anchor"),
+        *("stroke", "stroke-width", "stroke-linejoin", "stroke-linecap", "stroke-opacity"),
+        *("stroke-dasharray", "stroke-dashoffset", "stroke-miterlimit"),
+    )
+)
+_STYLE = re.compile(r'\sstyle="([^"]*)"')
+# matplotlib's default sheet, e.g. <style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>
+_DEFAULT_SHEET = re.compile(r'<style type="text/css">\*\{([^{}]*)\}</style>')
+
+
+def _declarations(text: str) -> list[tuple[str, str]]:
+    pairs = (part.partition(":") for part in text.split(";"))
+    return [(name.strip(), value.strip()) for name, _, value in pairs if name.strip()]
+
+
+def _split(text: str) -> tuple[str, list[str]]:
+    """(presentation attributes, declarations that stay CSS)."""
+    attributes, kept = [], []
+    for name, value in _declarations(text):
+        if name in _PRESENTATION and '"' not in value:
+            attributes.append(f' {name}="{value}"')
+        else:
+            kept.append(f"{name}: {value}")
+    return "".join(attributes), kept
+
+
+def presentation_attributes(svg: str) -> str:
+    """Move SVG-only properties (fill, stroke, text-anchor, ...) out of ``style`` attributes into presentation
+    attributes. Inline in HTML, WeasyPrint validates ``style`` against HTML CSS and logs every SVG-only property as
+    "Ignored ... unknown property" (about a thousand lines per report); as attributes they draw the same, silently.
+
+    A sheet rule outranks a presentation attribute, so matplotlib's ``*{...}`` default sheet becomes attributes of
+    the root element instead (inherited, so each element's own attribute still wins, as its style did before)."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        attributes, kept = _split(match.group(1))
+        return attributes + (f' style="{"; ".join(kept)}"' if kept else "")
+
+    sheet = _DEFAULT_SHEET.search(svg)
+    root_attributes = ""
+    if sheet is not None:
+        root_attributes, kept = _split(sheet.group(1))
+        replacement = f'<style type="text/css">*{{{"; ".join(kept)}}}</style>' if kept else ""
+        svg = svg[: sheet.start()] + replacement + svg[sheet.end() :]
+    svg = _STYLE.sub(rewrite, svg)
+    return svg.replace("<svg ", f"<svg{root_attributes} ", 1) if root_attributes else svg
+
+
+def inline_svg(svg: str) -> str:
+    """An SVG ready to sit inline in a page or a PDF with others: unique ids, presentation attributes."""
+    return unique_ids(presentation_attributes(svg))

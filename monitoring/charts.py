@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from mlops_gov.svg import unique_ids
+from mlops_gov.svg import inline_svg
 
 _REF_COLOUR, _CUR_COLOUR, _LINE = "#4b5563", "#dc2626", "#1d4ed8"
 
@@ -31,7 +31,7 @@ def _svg(fig) -> str:
     text = buf.getvalue()
     text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
     text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
-    return unique_ids(text.strip())
+    return inline_svg(text.strip())
 
 
 def _style(ax) -> None:
