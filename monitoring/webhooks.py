@@ -61,6 +61,28 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+class _Unresolved(Exception):
+    """The name does not resolve now (not an OSError, so ``netguard.check_url`` lets it through to us)."""
+
+
+def validate_destination(url: str, *, allowed_networks: list[str], resolver: netguard.Resolver | None = None) -> None:
+    """The sender's destination check, at save time: raise ``netguard.BlockedDestination`` for a URL ``post`` would
+    refuse. A name that does not resolve right now is accepted: the sender treats that as transient (retried) and
+    checks the resolved address again before every delivery, so nothing unchecked is ever called."""
+    lookup = resolver or netguard.system_resolver
+
+    def resolve(host: str, port: int) -> list[str]:
+        try:
+            return lookup(host, port)
+        except OSError as exc:
+            raise _Unresolved(host) from exc
+
+    try:
+        netguard.check_url(url, allowed_networks=allowed_networks, resolver=resolve)
+    except _Unresolved:
+        return
+
+
 def post(
     url: str,
     payload: dict[str, Any],
