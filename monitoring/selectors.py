@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from mlops_gov.jobs import JobStatus
 from monitoring import charts
-from monitoring.models import Alert, Dataset, Delivery, DriftCheck
+from monitoring.models import Alert, AlertRule, Dataset, Delivery, DriftCheck, WebhookEndpoint
 from registry.choices import Stage
 from registry.models import ModelVersion
 
@@ -52,6 +52,16 @@ def alert_list(*, model=None) -> QuerySet[Alert]:
 
 def delivery_list() -> QuerySet[Delivery]:
     return Delivery.objects.select_related("rule", "alert").order_by("-created_at", "-id")
+
+
+def webhook_endpoint_list() -> QuerySet[WebhookEndpoint]:
+    """Endpoints without their secret: it is written, never read back (``has_secret`` says whether one is set)."""
+    has_secret = Case(When(secret="", then=Value(False)), default=Value(True), output_field=BooleanField())
+    return WebhookEndpoint.objects.defer("secret").annotate(has_secret=has_secret).order_by("name")
+
+
+def alert_rule_list() -> QuerySet[AlertRule]:
+    return AlertRule.objects.select_related("model", "webhook").defer("webhook__secret").order_by("name")
 
 
 def check_detail(check: DriftCheck) -> dict[str, Any]:

@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from monitoring.models import Alert, ColumnResult, Dataset, DatasetKind, Delivery, DriftCheck, MonitoringConfig
+from monitoring.models import (
+    Alert,
+    AlertRule,
+    ColumnResult,
+    Dataset,
+    DatasetKind,
+    Delivery,
+    DriftCheck,
+    MonitoringConfig,
+    WebhookEndpoint,
+)
+from monitoring.services import ROUTABLE_EVENTS
+from registry.models import RegisteredModel
 
 
 class DatasetUploadSerializer(serializers.Serializer):
@@ -90,3 +102,59 @@ class ConfigSerializer(serializers.ModelSerializer):
         model = MonitoringConfig
         fields = ["model", "drift_config", "quality_thresholds", "check_on_upload", "stale_after_hours", "updated_at"]
         read_only_fields = ["updated_at"]
+
+
+# --- alert routing --------------------------------------------------------------------------------------------------
+
+
+def _addressable(value: str) -> str:
+    if "/" in value:
+        raise serializers.ValidationError("A name cannot contain '/' (it is part of the URL).")
+    return value
+
+
+class WebhookEndpointOutSerializer(serializers.ModelSerializer):
+    has_secret = serializers.BooleanField(read_only=True, help_text="The secret itself is never returned.")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "name", "url", "enabled", "has_secret", "created_at"]
+
+
+class WebhookEndpointInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, validators=[_addressable])
+    url = serializers.URLField(
+        max_length=500, help_text="http(s); internal addresses are refused unless an operator allow-listed them."
+    )
+    secret = serializers.CharField(
+        max_length=200, write_only=True, trim_whitespace=False, style={"input_type": "password"},
+        help_text="Shared secret of the X-MLOps-Gov-Signature HMAC. Write-only; leave it out to keep the current one.",
+    )  # fmt: skip
+    enabled = serializers.BooleanField(required=False)
+
+
+class AlertRuleOutSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.name", allow_null=True, default=None)
+    webhook = serializers.CharField(source="webhook.name", allow_null=True, default=None)
+    events = serializers.ListField(child=serializers.CharField())
+    emails = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = AlertRule
+        fields = ["id", "name", "model", "events", "webhook", "emails", "enabled"]
+
+
+class AlertRuleInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, validators=[_addressable])
+    model = serializers.SlugRelatedField(
+        slug_field="name", queryset=RegisteredModel.objects.all(), required=False, allow_null=True,
+        help_text="Only this model's events; null for every model (registry events without a model included).",
+    )  # fmt: skip
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=64), help_text=f"Any of: {', '.join(ROUTABLE_EVENTS)}."
+    )
+    webhook = serializers.SlugRelatedField(
+        slug_field="name", queryset=WebhookEndpoint.objects.all(), required=False, allow_null=True
+    )
+    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
+    enabled = serializers.BooleanField(required=False)

@@ -10,6 +10,8 @@ router.register("datasets", views.DatasetViewSet, basename="dataset")
 router.register("drift-checks", views.DriftCheckViewSet, basename="drift-check")
 router.register("alerts", views.AlertViewSet, basename="alert")
 router.register("deliveries", views.DeliveryViewSet, basename="delivery")
+router.register("webhook-endpoints", views.WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("alert-rules", views.AlertRuleViewSet, basename="alert-rule")
 
 config_detail = views.ConfigViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 

@@ -1,11 +1,12 @@
 """Monitoring REST API (/api/v1/): datasets (multipart upload), drift checks (202 + poll), alerts, deliveries,
-per-model monitoring configuration. Thin: reads via selectors, writes via services."""
+per-model monitoring configuration, alert routing (webhook endpoints, alert rules). Thin: reads via selectors,
+writes via services."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -14,7 +15,8 @@ from mlops_gov.api.permissions import ReadOnlyRolePermissions, RoleModelPermissi
 from mlops_gov.errors import DomainError
 from monitoring import selectors, services
 from monitoring.api import serializers as s
-from monitoring.models import Alert, Dataset, Delivery, DriftCheck, MonitoringConfig
+from monitoring.api.filters import AlertRuleFilter, WebhookEndpointFilter
+from monitoring.models import Alert, AlertRule, Dataset, Delivery, DriftCheck, MonitoringConfig, WebhookEndpoint
 from registry.models import ModelVersion, RegisteredModel
 
 
@@ -133,3 +135,79 @@ class ConfigViewSet(viewsets.GenericViewSet):
         data = _validated(s.ConfigSerializer, request.data, partial=True)
         config = services.config_update(model=self._model(model_name), actor=request.user, **data)
         return Response(s.ConfigSerializer(config).data)
+
+
+class _RoutingViewSet(viewsets.GenericViewSet):
+    """Webhook endpoints and alert rules, addressed by name. ML engineers edit (through the audited service), every
+    role reads."""
+
+    permission_classes = [RoleModelPermissions]
+    lookup_field = "name"
+    lookup_value_regex = r"[^/]+"
+    ordering = ["name"]
+    in_serializer: type
+    out_serializer: type
+
+    def _stored(self, name: str):
+        return get_object_or_404(self.queryset.model.objects.all(), name=name)
+
+    def _out(self, name: str, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.out_serializer(get_object_or_404(self.get_queryset(), name=name)).data, status=status_code)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.out_serializer(page, many=True).data)
+
+    def retrieve(self, request, name: str):
+        return self._out(name)
+
+    def create(self, request):
+        data = _validated(self.in_serializer, request.data)
+        obj = services.alert_routing_save(obj=self.queryset.model(), actor=request.user, changes=data)
+        return self._out(obj.name, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, name: str):
+        data = _validated(self.in_serializer, request.data, partial=True)
+        obj = services.alert_routing_save(obj=self._stored(name), actor=request.user, changes=data)
+        return self._out(obj.name)
+
+    def destroy(self, request, name: str):
+        services.alert_routing_delete(obj=self._stored(name), actor=request.user, cascade=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.WebhookEndpointInSerializer, responses={201: s.WebhookEndpointOutSerializer}),
+    partial_update=extend_schema(request=s.WebhookEndpointInSerializer, responses=s.WebhookEndpointOutSerializer),
+    destroy=extend_schema(description="Refused (409) while alert rules use the endpoint."),
+)
+class WebhookEndpointViewSet(_RoutingViewSet):
+    """Webhook endpoints: /webhook-endpoints/{name}/. The secret is write-only (``has_secret`` in answers)."""
+
+    queryset = WebhookEndpoint.objects.all()
+    serializer_class = s.WebhookEndpointOutSerializer
+    in_serializer = s.WebhookEndpointInSerializer
+    out_serializer = s.WebhookEndpointOutSerializer
+    filterset_class = WebhookEndpointFilter
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self):
+        return selectors.webhook_endpoint_list()
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.AlertRuleInSerializer, responses={201: s.AlertRuleOutSerializer}),
+    partial_update=extend_schema(request=s.AlertRuleInSerializer, responses=s.AlertRuleOutSerializer),
+)
+class AlertRuleViewSet(_RoutingViewSet):
+    """Alert rules: /alert-rules/{name}/, which events go to which webhook and e-mail addresses."""
+
+    queryset = AlertRule.objects.all()
+    serializer_class = s.AlertRuleOutSerializer
+    in_serializer = s.AlertRuleInSerializer
+    out_serializer = s.AlertRuleOutSerializer
+    filterset_class = AlertRuleFilter
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return selectors.alert_rule_list()
