@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from mlops_gov.errors import DomainError
 from monitoring import services
@@ -98,8 +99,43 @@ class MonitoringConfigAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), level=messages.ERROR)
 
 
+class RoutingForm(forms.ModelForm):
+    """Runs the service's own checks (the sender's SSRF rules, known events, e-mails, a target per rule) on the form,
+    so what the service would refuse is shown on the field, never a server error."""
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now carries the form's values
+        try:
+            services.alert_routing_validate(self.instance)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
+class WebhookEndpointForm(RoutingForm):
+    secret = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        max_length=200,
+        required=False,
+        help_text="Shared secret for the X-MLOps-Gov-Signature HMAC-SHA256. Never shown again; leave empty to keep it.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "secret", "enabled"]
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data.get("secret", "")
+        if secret:
+            return secret
+        if self.instance.pk:
+            return WebhookEndpoint.objects.values_list("secret", flat=True).get(pk=self.instance.pk)
+        raise ValidationError("Give the shared secret.")
+
+
 class AuditedRoutingAdmin(admin.ModelAdmin):
     """Saves and deletes go through the service, which audits them (the secret is redacted in the trail)."""
+
+    form = RoutingForm
 
     def save_model(self, request, obj, form, change):
         services.alert_routing_save(obj=obj, actor=request.user)
@@ -115,6 +151,7 @@ class AuditedRoutingAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(AuditedRoutingAdmin):
+    form = WebhookEndpointForm
     list_display = ["name", "url", "enabled", "created_at"]
     readonly_fields = ["created_at"]
 

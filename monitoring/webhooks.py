@@ -8,12 +8,14 @@ a failed delivery.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
 import json
 import socket
 import ssl
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +65,20 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 class _Unresolved(Exception):
     """The name does not resolve now (not an OSError, so ``netguard.check_url`` lets it through to us)."""
+
+
+def redacted_url(url: str) -> str:
+    """``scheme://host[:port]/…``: what a reader without the right to edit webhooks sees. Webhook URLs often carry
+    a token in their path or query (chat and incident tools do), and credentials may sit before the host."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    with contextlib.suppress(ValueError):  # a malformed port: leave it out
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+    hidden = parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password
+    return f"{parts.scheme}://{host}/…" if hidden else f"{parts.scheme}://{host}/"
 
 
 def validate_destination(url: str, *, allowed_networks: list[str], resolver: netguard.Resolver | None = None) -> None:

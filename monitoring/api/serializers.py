@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from monitoring import webhooks
 from monitoring.models import (
     Alert,
     AlertRule,
@@ -9,6 +10,7 @@ from monitoring.models import (
     Dataset,
     DatasetKind,
     Delivery,
+    DeliveryChannel,
     DriftCheck,
     MonitoringConfig,
     WebhookEndpoint,
@@ -88,11 +90,22 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "model", "version", "check_run", "message", "payload", "created_at"]
 
 
+def _may_see_webhook_urls(serializer: serializers.Serializer) -> bool:
+    request = serializer.context.get("request")
+    return bool(request and request.user.has_perm("monitoring.change_webhookendpoint"))
+
+
 class DeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = Delivery
         fields = ["id", "event", "channel", "target", "status", "attempts", "response_status", "last_error",
                   "created_at", "delivered_at", "alert"]  # fmt: skip
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.channel == DeliveryChannel.WEBHOOK and not _may_see_webhook_urls(self):
+            data["target"] = webhooks.redacted_url(data["target"])
+        return data
 
 
 class ConfigSerializer(serializers.ModelSerializer):
@@ -119,6 +132,13 @@ class WebhookEndpointOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "name", "url", "enabled", "has_secret", "created_at"]
+        extra_kwargs = {"url": {"help_text": "Shown whole to those who may edit webhooks; others see scheme://host/…"}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not _may_see_webhook_urls(self):
+            data["url"] = webhooks.redacted_url(data["url"])
+        return data
 
 
 class WebhookEndpointInSerializer(serializers.Serializer):

@@ -152,11 +152,13 @@ class _RoutingViewSet(viewsets.GenericViewSet):
         return get_object_or_404(self.queryset.model.objects.all(), name=name)
 
     def _out(self, name: str, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.out_serializer(get_object_or_404(self.get_queryset(), name=name)).data, status=status_code)
+        obj = get_object_or_404(self.get_queryset(), name=name)
+        return Response(self.out_serializer(obj, context=self.get_serializer_context()).data, status=status_code)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.out_serializer(page, many=True).data)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(self.out_serializer(page, many=True, context=context).data)
 
     def retrieve(self, request, name: str):
         return self._out(name)

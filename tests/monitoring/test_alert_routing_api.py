@@ -498,3 +498,46 @@ def test_list_queries_do_not_grow_with_page_size(api, personas, url):
     large = _queries(client, f"{url}{sep}page_size=200")
     assert small == large, f"{url}: {small} queries for 1 row, {large} for all"
     assert large <= 4
+
+
+# --- webhook URLs are shown whole only to those who may edit webhooks ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url,shown",
+    [
+        ("https://hooks.example.org/services/T000/B000/XXXXSECRET", "https://hooks.example.org/…"),
+        ("https://hooks.example.org/?token=abc", "https://hooks.example.org/…"),
+        ("https://user:pass@hooks.example.org:8443/", "https://hooks.example.org:8443/…"),
+        ("https://hooks.example.org/", "https://hooks.example.org/"),
+        ("https://[2001:db8::1]/hook", "https://[2001:db8::1]/…"),
+    ],
+)
+def test_redacted_url_keeps_scheme_and_host_only(url, shown):
+    from monitoring.webhooks import redacted_url
+
+    assert redacted_url(url) == shown
+
+
+def test_readers_see_webhook_urls_redacted_editors_whole(api, personas):
+    url = "https://hooks.example.org/services/T000/B000/XXXXSECRET"
+    assert api(personas.engineer).post(HOOKS, hook_body(url=url)).status_code == 201
+    assert api(personas.engineer).get(f"{HOOKS}ci/").json()["url"] == url
+    for reader in (personas.auditor, personas.scientist, personas.approver):
+        client = api(reader)
+        assert client.get(f"{HOOKS}ci/").json()["url"] == "https://hooks.example.org/…"
+        listed = client.get(HOOKS).json()["results"]
+        assert [h["url"] for h in listed] == ["https://hooks.example.org/…"]
+        assert "XXXXSECRET" not in client.get(HOOKS).content.decode()
+
+
+def test_delivery_targets_of_webhooks_are_redacted_for_readers(api, personas):
+    from monitoring.models import Delivery, DeliveryChannel
+
+    url = "https://hooks.example.org/services/T000/B000/XXXXSECRET"
+    Delivery.objects.create(event="drift", channel=DeliveryChannel.WEBHOOK, target=url)
+    Delivery.objects.create(event="drift", channel=DeliveryChannel.EMAIL, target="ml-oncall@example.org")
+    seen = {d["channel"]: d["target"] for d in api(personas.auditor).get("/api/v1/deliveries/").json()["results"]}
+    assert seen == {"webhook": "https://hooks.example.org/…", "email": "ml-oncall@example.org"}
+    full = {d["channel"]: d["target"] for d in api(personas.engineer).get("/api/v1/deliveries/").json()["results"]}
+    assert full["webhook"] == url
