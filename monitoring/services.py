@@ -833,6 +833,13 @@ def alert_routing_save(
 
 
 @transaction.atomic
+def alert_rule_cascade_audit(*, rule: AlertRule, origin) -> None:
+    """Audit a rule the database deletes with its model (the actor is whoever deletes the model)."""
+    after = {"deleted_with": f"{origin._meta.label_lower}:{origin.pk}"}
+    audit_record(action="monitoring.alertrule_deleted", obj=rule, model=origin, before=_routing_snapshot(rule),
+                 after=after)  # fmt: skip
+
+
 def alert_routing_delete(*, obj: WebhookEndpoint | AlertRule, actor, cascade: bool = True) -> None:
     """Delete and audit. Deleting an endpoint deletes its rules (the database cascades): each gets its own event,
     or, with ``cascade=False``, an endpoint still used by rules is refused (409)."""

@@ -541,3 +541,17 @@ def test_delivery_targets_of_webhooks_are_redacted_for_readers(api, personas):
     assert seen == {"webhook": "https://hooks.example.org/…", "email": "ml-oncall@example.org"}
     full = {d["channel"]: d["target"] for d in api(personas.engineer).get("/api/v1/deliveries/").json()["results"]}
     assert full["webhook"] == url
+
+
+def test_rules_deleted_with_their_model_are_audited_with_the_deleting_user(client, personas, model):
+    rule = AlertRule.objects.create(name="churn-drift", model=model, events=["drift"], emails=["a@example.org"])
+    client.force_login(personas.admin)
+    response = client.post(f"/admin/registry/registeredmodel/{model.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not AlertRule.objects.filter(pk=rule.pk).exists()
+    event = AuditEvent.objects.get(action="monitoring.alertrule_deleted")
+    assert event.actor_name == "root" and event.object_repr == "churn-drift" and event.model_name == "churn"
+    assert event.after == {"deleted_with": f"registry.registeredmodel:{model.pk}"}
+    assert AuditEvent.objects.filter(action="model.deleted", object_repr="churn").count() == 1
+    from registry.audit import audit_verify
+
+    assert audit_verify().ok
