@@ -50,6 +50,10 @@ VERSIONS_PER_MODEL = 10
 CONNECTIONS = 16
 WORKERS = 2
 THREADS = 4
+# gthread workers keep each kept-alive connection for the whole run, and which worker accepts it is a race: all 16
+# of wrk's connections can land on one worker (seen: 16/0, a quarter of the 8/8 throughput), so a cell measured one
+# core. Capping each gthread worker at its share splits them evenly; the same for mlops-gov and MLflow's gthread.
+WORKER_CONNECTIONS = CONNECTIONS // WORKERS
 PROMPT_FILTER = "tag.`mlflow.prompt.is_prompt` != 'true'"  # what MlflowClient.search_registered_models always sends
 
 
@@ -235,6 +239,7 @@ def mlopsgov_server(db: Path, token: str) -> Server:
     port = free_port()
     argv = [str(ROOT / ".venv" / "bin" / "gunicorn"), "mlops_gov.wsgi:application", "--bind", f"127.0.0.1:{port}",
             "--worker-class", "gthread", "--workers", str(WORKERS), "--threads", str(THREADS), "--keep-alive", "30",
+            "--worker-connections", str(WORKER_CONNECTIONS),
             "--chdir", str(ROOT)]  # fmt: skip
     return Server("mlops-gov (gunicorn gthread)", argv, mlopsgov_env(db), port, {"Authorization": f"Bearer {token}"})
 
@@ -250,7 +255,8 @@ def mlflow_servers(python: Path, db: Path) -> list[Server]:
          ["--workers", str(WORKERS), "--uvicorn-opts", "--timeout-worker-healthcheck 60"]),
         ("MLflow --gunicorn-opts (sync)", ["--gunicorn-opts", f"--workers {WORKERS} --keep-alive 30"]),
         ("MLflow --gunicorn-opts (gthread)",
-         ["--gunicorn-opts", f"--workers {WORKERS} --worker-class gthread --threads {THREADS} --keep-alive 30"]),
+         ["--gunicorn-opts", f"--workers {WORKERS} --worker-class gthread --threads {THREADS} --keep-alive 30 "
+                            f"--worker-connections {WORKER_CONNECTIONS}"]),
     ):  # fmt: skip
         port = free_port()
         argv = [mlflow, "server", "--backend-store-uri", f"sqlite:///{db}", "--host", "127.0.0.1", "--port",
@@ -442,7 +448,8 @@ def render(results: dict[str, dict[str, dict]], calls: list[tuple[str, str]], ar
         f"{args.models:,} registered models x {VERSIONS_PER_MODEL} versions, the same data in both (SQLite each), "
         f"`wrk` at {CONNECTIONS} connections for {args.duration} s per cell, "
         f"all servers running at once, {args.rounds} rounds over all servers, medians reported, "
-        f"{WORKERS} worker processes per server (gthread: {THREADS} threads each). mlops-gov is called with a "
+        f"{WORKERS} worker processes per server (gthread: {THREADS} threads and at most {WORKER_CONNECTIONS} "
+        "connections each, so wrk's connections split evenly). mlops-gov is called with a "
         "bearer token of a non-superuser role, authenticated and permission-checked on every request (the token "
         "and role are read from the database when the worker's auth cache misses, every 5 s at most; see "
         "`registry/mlflow_api/authentication.py`); MLflow without auth. "
