@@ -255,3 +255,20 @@ def test_tags_aliases_and_audit_channel(personas, sam):
     actions = set(written.values_list("action", flat=True))
     assert {"version.updated", "model.updated", "alias.set", "alias.deleted", "model.renamed"} <= actions
     assert set(written.values_list("actor_name", flat=True)) == {"sam"}
+
+
+def test_token_callers_need_no_csrf_and_sessions_open_nothing(personas):
+    """The door authenticates tokens and basic auth only: no session, so no CSRF surface; the native API's
+    session callers keep their CSRF protection."""
+    token_caller = mlflow_client(personas.scientist)
+    token_caller.handler.enforce_csrf_checks = True
+    assert post(token_caller, "registered-models/create", {"name": "by-token"}).status_code == 200
+
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(personas.scientist)  # a logged-in session cookie, no token
+    assert_error(post(browser, "registered-models/create", {"name": "by-session"}), 401, "UNAUTHENTICATED")
+    assert_error(browser.get(BASE + "registered-models/get", {"name": "by-token"}), 401, "UNAUTHENTICATED")
+    assert not RegisteredModel.objects.filter(name="by-session").exists()
+    native = browser.post("/api/v1/models/", {"name": "by-session"}, format="json")
+    assert native.status_code == 403 and "CSRF" in native.json()["detail"]
+    assert not RegisteredModel.objects.filter(name="by-session").exists()
