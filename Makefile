@@ -25,6 +25,7 @@ run: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	MLOPS_GOV_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
 	MLOPS_GOV_ENV=test $(BIN)/python -m pytest
 

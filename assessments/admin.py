@@ -37,8 +37,19 @@ class FrameworkAdmin(admin.ModelAdmin):
     list_display = ["slug", "version", "name", "edition", "method", "is_current", "builtin", "created_at"]
     list_filter = ["is_current", "builtin", "method"]
     search_fields = ["slug", "name"]
-    readonly_fields = ["slug", "version", "name", "edition", "method", "is_current", "builtin", "sha256",
-                       "source_name", "created_at", "definition"]  # fmt: skip
+    readonly_fields = [
+        "slug",
+        "version",
+        "name",
+        "edition",
+        "method",
+        "is_current",
+        "builtin",
+        "sha256",
+        "source_name",
+        "created_at",
+        "definition",
+    ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -76,8 +87,16 @@ class AnswerInline(admin.TabularInline):
     model = Answer
     extra = 0
     can_delete = False
-    fields = ["question_id", "value", "not_applicable", "justification", "evidence_url", "evidence_note",
-              "answered_by", "updated_at"]  # fmt: skip
+    fields = [
+        "question_id",
+        "value",
+        "not_applicable",
+        "justification",
+        "evidence_url",
+        "evidence_note",
+        "answered_by",
+        "updated_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -94,8 +113,20 @@ class AssessmentAdmin(admin.ModelAdmin):
     search_fields = ["model__name", "label"]
     list_select_related = ["model", "framework", "created_by"]
     inlines = [AnswerInline]
-    readonly_fields = ["model", "model_version", "framework", "status", "notes", "created_by", "created_at",
-                       "submitted_by", "submitted_at", "score", "label", "result"]  # fmt: skip
+    readonly_fields = [
+        "model",
+        "model_version",
+        "framework",
+        "status",
+        "notes",
+        "created_by",
+        "created_at",
+        "submitted_by",
+        "submitted_at",
+        "score",
+        "label",
+        "result",
+    ]
 
     def has_add_permission(self, request):
         return False

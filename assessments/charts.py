@@ -98,9 +98,14 @@ def trend_svg(
                 continue
             width = 2.2 if index == 0 else 1.0
             axes.plot(
-                [at for at, _ in kept], [v for _, v in kept], marker="o", markersize=3, linewidth=width,
-                color=_COLOURS[index % len(_COLOURS)], label=_short(name, 28),
-            )  # fmt: skip
+                [at for at, _ in kept],
+                [v for _, v in kept],
+                marker="o",
+                markersize=3,
+                linewidth=width,
+                color=_COLOURS[index % len(_COLOURS)],
+                label=_short(name, 28),
+            )
         axes.set_ylim(0, 1.02)
         axes.set_ylabel(ylabel)
         axes.grid(True, linewidth=0.3)

@@ -65,9 +65,12 @@ def seed(stdout) -> None:
         for round_index, days_ago in enumerate(ROUNDS_DAYS_AGO):
             actor = dana if round_index % 2 == 0 else eli
             assessment = services.assessment_create(
-                model=model, actor=actor, framework_slug="lifecycle", model_version=latest_version,
+                model=model,
+                actor=actor,
+                framework_slug="lifecycle",
+                model_version=latest_version,
                 notes=f"Quarterly maturity review, round {round_index + 1}.",
-            )  # fmt: skip
+            )
             level = start + step * round_index
             services.answers_save(assessment=assessment, actor=actor, answers=_answers(lifecycle, level, 1, name))
             services.assessment_submit(assessment=assessment, actor=actor)

@@ -64,9 +64,13 @@ class Assessment(models.Model):
     # keeps every assessment event, and a PROTECT here would turn an allowed deletion into a server error.
     model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="assessments")
     model_version = models.ForeignKey(
-        ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="assessments",
+        ModelVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
         help_text="Optional: the version the assessment looked at.",
-    )  # fmt: skip
+    )
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="assessments")
     status = models.CharField(
         max_length=12, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT, db_index=True

@@ -93,8 +93,9 @@ def comparison(assessment: Assessment, previous: Assessment | None) -> dict[str,
         old = before_dims.get(dim["id"], {})
         now_value, old_value = dim.get("normalised"), old.get("normalised")
         delta = None if now_value is None or old_value is None else round(now_value - old_value, 4)
-        dimensions.append({"id": dim["id"], "name": dim["name"], "current": now_value, "previous": old_value,
-                           "delta": delta})  # fmt: skip
+        dimensions.append(
+            {"id": dim["id"], "name": dim["name"], "current": now_value, "previous": old_value, "delta": delta}
+        )
     current_answers = {a.question_id: a for a in assessment.answers.all()}
     previous_answers = {a.question_id: a for a in previous.answers.all()} if previous is not None else {}
     questions = []
@@ -141,9 +142,17 @@ def history(*, model: RegisteredModel, framework_slug: str, limit: int = REPORT_
     rows = list(
         submitted(model=model, framework_slug=framework_slug)
         .select_related("framework", "submitted_by")
-        .only("id", "submitted_at", "score", "label", "result", "framework__version", "framework__slug",
-              "submitted_by__username")[:limit]
-    )  # fmt: skip
+        .only(
+            "id",
+            "submitted_at",
+            "score",
+            "label",
+            "result",
+            "framework__version",
+            "framework__slug",
+            "submitted_by__username",
+        )[:limit]
+    )
     rows.reverse()
     return [
         {
@@ -269,18 +278,36 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
     drafts = Assessment.objects.filter(status=AssessmentStatus.DRAFT).count()
     url = reverse("assessments:assessment-list")
     return [
-        {"label": "Models assessed", "value": f"{assessed} / {models_total}", "url": url,
-         "note": "with at least one submitted maturity assessment"},
+        {
+            "label": "Models assessed",
+            "value": f"{assessed} / {models_total}",
+            "url": url,
+            "note": "with at least one submitted maturity assessment",
+        },
         {"label": "Assessment drafts", "value": drafts, "url": url + "?status=draft", "note": "open questionnaires"},
-    ]  # fmt: skip
+    ]
 
 
 # --- exports --------------------------------------------------------------------------------------------------------
 
 EXPORT_CSV_HEADER = (
-    "assessment", "model", "framework", "framework_version", "status", "dimension", "question", "text", "value",
-    "value_label", "not_applicable", "justification", "evidence_url", "evidence_note", "answered_by", "updated_at",
-)  # fmt: skip
+    "assessment",
+    "model",
+    "framework",
+    "framework_version",
+    "status",
+    "dimension",
+    "question",
+    "text",
+    "value",
+    "value_label",
+    "not_applicable",
+    "justification",
+    "evidence_url",
+    "evidence_note",
+    "answered_by",
+    "updated_at",
+)
 
 
 def _answers_with_questions(assessment: Assessment):
@@ -343,11 +370,20 @@ def export_rows(assessment: Assessment):
     """CSV rows (cells are made formula-safe by ``mlops_gov.csv_export``)."""
     for dimension, question, answer, label in _answers_with_questions(assessment):
         yield (
-            assessment.pk, assessment.model.name, assessment.framework.slug, assessment.framework.version,
-            assessment.status, dimension["name"], question["id"], question["text"],
-            "" if answer is None or answer.value is None else f"{answer.value:g}", label,
-            "yes" if answer and answer.not_applicable else "", answer.justification if answer else "",
-            answer.evidence_url if answer else "", answer.evidence_note if answer else "",
+            assessment.pk,
+            assessment.model.name,
+            assessment.framework.slug,
+            assessment.framework.version,
+            assessment.status,
+            dimension["name"],
+            question["id"],
+            question["text"],
+            "" if answer is None or answer.value is None else f"{answer.value:g}",
+            label,
+            "yes" if answer and answer.not_applicable else "",
+            answer.justification if answer else "",
+            answer.evidence_url if answer else "",
+            answer.evidence_note if answer else "",
             answer.answered_by.get_username() if answer else "",
             answer.updated_at.isoformat() if answer else "",
-        )  # fmt: skip
+        )

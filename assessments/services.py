@@ -100,21 +100,39 @@ def framework_load(
         existing.is_current = True
         existing.save(update_fields=["is_current"])
         audit_record(
-            action="framework.reinstated", obj=existing, actor=actor,
+            action="framework.reinstated",
+            obj=existing,
+            actor=actor,
             after={"slug": slug, "version": existing.version, "sha256": sha, "source": source_name},
-        )  # fmt: skip
+        )
         return existing, True
     number = (Framework.objects.filter(slug=slug).aggregate(n=Max("version"))["n"] or 0) + 1
     Framework.objects.filter(slug=slug, is_current=True).update(is_current=False)
     framework = Framework.objects.create(
-        slug=slug, version=number, name=document["name"], edition=document["edition"], method=document["method"],
-        definition=document, sha256=sha, is_current=True, builtin=builtin, source_name=source_name[:255],
-    )  # fmt: skip
+        slug=slug,
+        version=number,
+        name=document["name"],
+        edition=document["edition"],
+        method=document["method"],
+        definition=document,
+        sha256=sha,
+        is_current=True,
+        builtin=builtin,
+        source_name=source_name[:255],
+    )
     audit_record(
-        action="framework.loaded", obj=framework, actor=actor,
-        after={"slug": slug, "version": number, "edition": document["edition"], "sha256": sha,
-               "source": source_name, "questions": framework.question_count},
-    )  # fmt: skip
+        action="framework.loaded",
+        obj=framework,
+        actor=actor,
+        after={
+            "slug": slug,
+            "version": number,
+            "edition": document["edition"],
+            "sha256": sha,
+            "source": source_name,
+            "questions": framework.question_count,
+        },
+    )
     return framework, True
 
 
@@ -343,9 +361,13 @@ def answers_save(*, assessment: Assessment, actor, answers: Sequence[Any]) -> di
     if after:
         assessment.save(update_fields=["updated_at"])
         audit_record(
-            action="assessment.answers_changed", obj=assessment, model=assessment.model,
-            before=before, after=after, actor=actor,
-        )  # fmt: skip
+            action="assessment.answers_changed",
+            obj=assessment,
+            model=assessment.model,
+            before=before,
+            after=after,
+            actor=actor,
+        )
     answered = assessment.answers.count()
     return {"changed": len(after), "answered": answered, "total": len(questions)}
 
@@ -402,9 +424,16 @@ def assessment_submit(*, assessment: Assessment, actor) -> Assessment:
     assessment.submitted_at = timezone.now()
     assessment.save()
     audit_record(
-        action="assessment.submitted", obj=assessment, model=assessment.model, actor=actor,
+        action="assessment.submitted",
+        obj=assessment,
+        model=assessment.model,
+        actor=actor,
         before={"status": AssessmentStatus.DRAFT},
-        after={**_snapshot(assessment), "score": assessment.score, "label": assessment.label,
-               "derived": {slug: r["label"] for slug, r in result["derived"].items()}},
-    )  # fmt: skip
+        after={
+            **_snapshot(assessment),
+            "score": assessment.score,
+            "label": assessment.label,
+            "derived": {slug: r["label"] for slug, r in result["derived"].items()},
+        },
+    )
     return assessment

@@ -90,9 +90,12 @@ def assessment_start(request):
         return redirect("assessments:assessment-list")
     try:
         assessment = services.assessment_create(
-            model=form.cleaned_data["model"], actor=request.user, framework_slug=form.cleaned_data["framework"].slug,
-            model_version=form.cleaned_data.get("version_obj"), notes=form.cleaned_data.get("notes", ""),
-        )  # fmt: skip
+            model=form.cleaned_data["model"],
+            actor=request.user,
+            framework_slug=form.cleaned_data["framework"].slug,
+            model_version=form.cleaned_data.get("version_obj"),
+            notes=form.cleaned_data.get("notes", ""),
+        )
     except (DomainError, ValidationError) as exc:
         messages.error(request, _message(exc))
         return redirect("assessments:assessment-list")
@@ -137,10 +140,15 @@ def assessment_detail(request, pk: int):
     can_answer = not assessment.is_submitted and permissions.can_answer(request.user, assessment.model)
     answered = {a.question_id for a in assessment.answers.all()}
     nav = [
-        {"id": d["id"], "name": d["name"], "current": i == index,
-         "answered": sum(1 for q in d["questions"] if q["id"] in answered), "total": len(d["questions"])}
+        {
+            "id": d["id"],
+            "name": d["name"],
+            "current": i == index,
+            "answered": sum(1 for q in d["questions"] if q["id"] in answered),
+            "total": len(d["questions"]),
+        }
         for i, d in enumerate(dimensions)
-    ]  # fmt: skip
+    ]
     result = assessment.result if assessment.is_submitted else None
     radar = ""
     if result:
@@ -176,8 +184,14 @@ def _items_from_post(assessment: Assessment, dimension: dict, post) -> list[dict
             "evidence_note": post.get(f"{field}-evidence_note", "").strip(),
         }
         if post.get(f"{field}-na"):
-            items.append({"question": question["id"], "not_applicable": True,
-                          "justification": post.get(f"{field}-justification", ""), **evidence})  # fmt: skip
+            items.append(
+                {
+                    "question": question["id"],
+                    "not_applicable": True,
+                    "justification": post.get(f"{field}-justification", ""),
+                    **evidence,
+                }
+            )
             continue
         raw = post.get(f"{field}-value", "").strip()
         if raw:
@@ -252,8 +266,14 @@ def model_history(request, name: str):
         raise Http404("Unknown framework.")
     points = selectors.history(model=model, framework_slug=slug)
     chart_svgs = selectors.history_charts(points, title=f"{model.name}: {slug}")
-    context = {"model": model, "frameworks": frameworks, "slug": slug, "points": points, **chart_svgs,
-               "assessments": selectors.assessment_list(model=model)[:100]}  # fmt: skip
+    context = {
+        "model": model,
+        "frameworks": frameworks,
+        "slug": slug,
+        "points": points,
+        **chart_svgs,
+        "assessments": selectors.assessment_list(model=model)[:100],
+    }
     return render(request, "assessments/model_history.html", context)
 
 

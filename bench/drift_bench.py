@@ -121,8 +121,11 @@ def worker(mode: str, rows: int, repeat: int) -> dict:
     if mode in ("evidently", "html"):
         import evidently.presets  # noqa: F401 - imported before measuring (~3 s, ~300 MB)
 
-        call = (lambda: evidently_drift(reference, current, specs)) if mode == "evidently" else (
-            lambda: evidently_html_report(reference, current, specs))  # fmt: skip
+        call = (
+            (lambda: evidently_drift(reference, current, specs))
+            if mode == "evidently"
+            else (lambda: evidently_html_report(reference, current, specs))
+        )
     elif mode == "engine":
         data = ReferenceProfile.from_frame(reference, specs).to_bytes()
         del reference
@@ -231,12 +234,19 @@ def main() -> None:
     for rows in (int(r) for r in args.rows.split(",")):
         ev_repeat = 1 if rows >= 1_000_000 else args.repeat
         entry: dict = {"rows": rows}
-        for mode, repeat in (("profile", args.repeat), ("engine", args.repeat), ("evidently", ev_repeat),
-                             ("html", args.html_repeat)):  # fmt: skip
+        for mode, repeat in (
+            ("profile", args.repeat),
+            ("engine", args.repeat),
+            ("evidently", ev_repeat),
+            ("html", args.html_repeat),
+        ):
             entry[mode] = run_worker(mode, rows, repeat)
-            print(f"{rows:>9} {mode:<9} median {statistics.median(entry[mode]['times']):8.3f} s "
-                  f"peak RSS {entry[mode]['memory']['rss_peak'] / MB:7.0f} MB "
-                  f"(+{entry[mode]['memory']['added'] / MB:.0f} MB)", flush=True)  # fmt: skip
+            print(
+                f"{rows:>9} {mode:<9} median {statistics.median(entry[mode]['times']):8.3f} s "
+                f"peak RSS {entry[mode]['memory']['rss_peak'] / MB:7.0f} MB "
+                f"(+{entry[mode]['memory']['added'] / MB:.0f} MB)",
+                flush=True,
+            )
         entry["equality"] = compare(entry["engine"]["result"], entry["evidently"]["result"])
         two_frames = entry["engine"]["reference_bytes"] + entry["engine"]["current_bytes"]
         entry["summary"] = {
@@ -258,8 +268,10 @@ def main() -> None:
 
 def print_markdown(report: dict) -> None:
     med = statistics.median
-    print("\n| rows | Evidently DataDriftPreset | compute_drift | speed-up | profile build (once) | Evidently HTML |"
-          " peak RSS Evidently / engine | two frames | identical verdicts | max score diff |")  # fmt: skip
+    print(
+        "\n| rows | Evidently DataDriftPreset | compute_drift | speed-up | profile build (once) | Evidently HTML |"
+        " peak RSS Evidently / engine | two frames | identical verdicts | max score diff |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for e in report["sizes"]:
         ev, en = e["evidently"], e["engine"]

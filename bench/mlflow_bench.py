@@ -153,15 +153,17 @@ def load_mlopsgov(db: Path, models: int) -> str:
     env = {**mlopsgov_env(db), "BENCH_MODELS": str(models), "BENCH_VERSIONS": str(VERSIONS_PER_MODEL)}
     manage = [str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
-    out = subprocess.run([*manage, "shell", "-c", MLOPSGOV_LOAD], env=env, check=True, cwd=ROOT,
-                         capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [*manage, "shell", "-c", MLOPSGOV_LOAD], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+    ).stdout
     return re.search(r"BENCH_TOKEN=(\w+)", out).group(1)
 
 
 def load_mlflow(python: Path, db: Path, models: int) -> None:
     env = {**os.environ, "BENCH_MODELS": str(models), "BENCH_VERSIONS": str(VERSIONS_PER_MODEL)}
-    subprocess.run([str(python), "-c", MLFLOW_LOAD, str(db)], env=env, check=True, cwd=BENCH_DIR,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [str(python), "-c", MLFLOW_LOAD, str(db)], env=env, check=True, cwd=BENCH_DIR, stdout=subprocess.DEVNULL
+    )
 
 
 # --- servers --------------------------------------------------------------------------------------------------------
@@ -175,8 +177,9 @@ class Server:
     def start(self) -> Server:
         self.log_path = BENCH_DIR / f"server-{re.sub(r'[^a-z0-9]+', '-', self.label.lower())}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in __exit__
-        self.proc = subprocess.Popen(self.argv, env=self.env, cwd=BENCH_DIR, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        self.proc = subprocess.Popen(
+            self.argv, env=self.env, cwd=BENCH_DIR, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         return self
 
     def wait_ready(self, timeout: float = 600) -> None:
@@ -237,10 +240,24 @@ class Server:
 
 def mlopsgov_server(db: Path, token: str) -> Server:
     port = free_port()
-    argv = [str(ROOT / ".venv" / "bin" / "gunicorn"), "mlops_gov.wsgi:application", "--bind", f"127.0.0.1:{port}",
-            "--worker-class", "gthread", "--workers", str(WORKERS), "--threads", str(THREADS), "--keep-alive", "30",
-            "--worker-connections", str(WORKER_CONNECTIONS),
-            "--chdir", str(ROOT)]  # fmt: skip
+    argv = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "mlops_gov.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(WORKERS),
+        "--threads",
+        str(THREADS),
+        "--keep-alive",
+        "30",
+        "--worker-connections",
+        str(WORKER_CONNECTIONS),
+        "--chdir",
+        str(ROOT),
+    ]
     return Server("mlops-gov (gunicorn gthread)", argv, mlopsgov_env(db), port, {"Authorization": f"Bearer {token}"})
 
 
@@ -251,16 +268,34 @@ def mlflow_servers(python: Path, db: Path) -> list[Server]:
     for label, extra in (
         ("MLflow default (uvicorn)", ["--workers", str(WORKERS)]),
         # uvicorn kills a worker that misses its 5 s health check; MLflow's slow handlers do on a busy machine.
-        ("MLflow uvicorn, 60 s healthcheck",
-         ["--workers", str(WORKERS), "--uvicorn-opts", "--timeout-worker-healthcheck 60"]),
+        (
+            "MLflow uvicorn, 60 s healthcheck",
+            ["--workers", str(WORKERS), "--uvicorn-opts", "--timeout-worker-healthcheck 60"],
+        ),
         ("MLflow --gunicorn-opts (sync)", ["--gunicorn-opts", f"--workers {WORKERS} --keep-alive 30"]),
-        ("MLflow --gunicorn-opts (gthread)",
-         ["--gunicorn-opts", f"--workers {WORKERS} --worker-class gthread --threads {THREADS} --keep-alive 30 "
-                            f"--worker-connections {WORKER_CONNECTIONS}"]),
-    ):  # fmt: skip
+        (
+            "MLflow --gunicorn-opts (gthread)",
+            [
+                "--gunicorn-opts",
+                f"--workers {WORKERS} --worker-class gthread --threads {THREADS} --keep-alive 30 "
+                f"--worker-connections {WORKER_CONNECTIONS}",
+            ],
+        ),
+    ):
         port = free_port()
-        argv = [mlflow, "server", "--backend-store-uri", f"sqlite:///{db}", "--host", "127.0.0.1", "--port",
-                str(port), "--default-artifact-root", str(BENCH_DIR / "mlflow-artifacts"), *extra]  # fmt: skip
+        argv = [
+            mlflow,
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{db}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--default-artifact-root",
+            str(BENCH_DIR / "mlflow-artifacts"),
+            *extra,
+        ]
         servers.append(Server(label, argv, env, port, {}))
     return servers
 
@@ -272,13 +307,17 @@ def endpoints(models: int) -> list[tuple[str, str]]:
     name = f"model-{models // 2:04d}"
     q = urllib.parse.urlencode
     return [
-        ("registered-models/search (100)", "registered-models/search?" + q({"filter": PROMPT_FILTER,
-                                                                           "max_results": 100})),
-        ("model-versions/search (1 model)", "model-versions/search?" + q({"filter": f"name='{name}'",
-                                                                          "max_results": 10000})),
+        (
+            "registered-models/search (100)",
+            "registered-models/search?" + q({"filter": PROMPT_FILTER, "max_results": 100}),
+        ),
+        (
+            "model-versions/search (1 model)",
+            "model-versions/search?" + q({"filter": f"name='{name}'", "max_results": 10000}),
+        ),
         ("registered-models/get", "registered-models/get?" + q({"name": name})),
         ("registered-models/alias", "registered-models/alias?" + q({"name": name, "alias": "champion"})),
-    ]  # fmt: skip
+    ]
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -325,8 +364,11 @@ def _entities(body: bytes) -> object:
         return sorted(version(v, False) for v in data["model_versions"])
     if "registered_model" in data:
         m = data["registered_model"]
-        return (m["name"], sorted(version(v, False) for v in m.get("latest_versions", [])),
-                sorted((a["alias"], a["version"]) for a in m.get("aliases", [])))  # fmt: skip
+        return (
+            m["name"],
+            sorted(version(v, False) for v in m.get("latest_versions", [])),
+            sorted((a["alias"], a["version"]) for a in m.get("aliases", [])),
+        )
     return version(data["model_version"])
 
 
@@ -420,7 +462,7 @@ def main() -> int:
                 "keepalive_p50": first["keepalive_p50"],
                 "bytes": first["bytes"],
                 "rounds": measured,
-            }  # fmt: skip
+            }
     args.load_after = os.getloadavg()
     report = render(results, calls, args)
     print("\n" + report)
@@ -473,8 +515,10 @@ def render(results: dict[str, dict[str, dict]], calls: list[tuple[str, str]], ar
             else:
                 ratio = "best" if r["rps"] == best else ""
             errors = f" ({r['errors']} non-200)" if r["errors"] else ""
-            lines.append(f"| {label} | {server}{errors} | {r['rps']:,.1f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                         f"{r['keepalive_p50']:.1f} | {ratio} |")  # fmt: skip
+            lines.append(
+                f"| {label} | {server}{errors} | {r['rps']:,.1f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+                f"{r['keepalive_p50']:.1f} | {ratio} |"
+            )
     return "\n".join(lines)
 
 

@@ -69,11 +69,21 @@ def user(name: str, *roles: str):
 
 
 def production_version(name: str, scientist, approver, team) -> ModelVersion:
-    model = registry.model_create(actor=scientist, name=name, team=team, risk_tier="low",
-                                  description=f"Benchmark model {name}.", business_goal="Fewer manual reviews.",
-                                  success_kpi="Review hours per week.")  # fmt: skip
-    version = registry.version_create(model=model, actor=scientist, source_uri=f"s3://bench/{name}/model.skops",
-                                      metrics={"accuracy": 0.93, "f1": 0.91})  # fmt: skip
+    model = registry.model_create(
+        actor=scientist,
+        name=name,
+        team=team,
+        risk_tier="low",
+        description=f"Benchmark model {name}.",
+        business_goal="Fewer manual reviews.",
+        success_kpi="Review hours per week.",
+    )
+    version = registry.version_create(
+        model=model,
+        actor=scientist,
+        source_uri=f"s3://bench/{name}/model.skops",
+        metrics={"accuracy": 0.93, "f1": 0.91},
+    )
     registry.card_update(version=version, actor=scientist, **CARD)
     registry.version_transition(version=version, target="staging", actor=scientist)
     version.refresh_from_db()
@@ -103,8 +113,9 @@ def add_assessments(version: ModelVersion, scientist) -> str:
     framework = Framework.objects.get(slug="lifecycle", is_current=True)
     for level in (0.3, 0.5, 0.7):
         assessment = assessments.assessment_create(model=version.model, actor=scientist, model_version=version)
-        assessments.answers_save(assessment=assessment, actor=scientist,
-                                 answers=_answers(framework, level, 1, version.model.name))  # fmt: skip
+        assessments.answers_save(
+            assessment=assessment, actor=scientist, answers=_answers(framework, level, 1, version.model.name)
+        )
         assessments.assessment_submit(assessment=assessment, actor=scientist)
     return "3 lifecycle assessments through assessments.services"
 
@@ -122,11 +133,22 @@ def add_drift_checks(version: ModelVersion, scientist, total: int) -> str:
     cols = {f"feature_{i}": rng.normal(0, 1, 2000) for i in range(12)}
     reference = pd.DataFrame(cols)
     current = reference + rng.normal(0.4, 0.2, reference.shape) * (np.arange(12) % 3 == 0)
-    ref = monitoring.dataset_upload(version=version, kind="reference", data=reference.to_csv(index=False).encode(),
-                                    filename="reference.csv", actor=scientist)  # fmt: skip
-    cur = monitoring.dataset_upload(version=version, kind="current", data=current.to_csv(index=False).encode(),
-                                    filename="current.csv", actor=scientist, reference=ref,
-                                    trigger_check=False)  # fmt: skip
+    ref = monitoring.dataset_upload(
+        version=version,
+        kind="reference",
+        data=reference.to_csv(index=False).encode(),
+        filename="reference.csv",
+        actor=scientist,
+    )
+    cur = monitoring.dataset_upload(
+        version=version,
+        kind="current",
+        data=current.to_csv(index=False).encode(),
+        filename="current.csv",
+        actor=scientist,
+        reference=ref,
+        trigger_check=False,
+    )
     check = monitoring.check_create(version=version, current=cur, actor=scientist, enqueue=False)
     monitoring.check_run(check_id=check.pk)
     check.refresh_from_db()
@@ -141,9 +163,20 @@ def add_drift_checks(version: ModelVersion, scientist, total: int) -> str:
         copy.drift_share = (i % 7) / 12
         copy.save()
         ColumnResult.objects.bulk_create(
-            [ColumnResult(check_run=copy, column=r.column, kind=r.kind, method=r.method, threshold=r.threshold,
-                          score=r.score, detected=r.detected, distribution=r.distribution) for r in results]
-        )  # fmt: skip
+            [
+                ColumnResult(
+                    check_run=copy,
+                    column=r.column,
+                    kind=r.kind,
+                    method=r.method,
+                    threshold=r.threshold,
+                    score=r.score,
+                    detected=r.detected,
+                    distribution=r.distribution,
+                )
+                for r in results
+            ]
+        )
     return f"1 real drift check ({check.status}) + {total - 1} ORM copies with their column results"
 
 
@@ -162,8 +195,17 @@ def measure_model(version: ModelVersion, repeat: int, save: str = "") -> dict:
         t3 = time.perf_counter()
         if save:
             Path(save).write_bytes(pdf)
-        runs.append({"assembly": t1 - t0, "template": t2 - t1, "weasyprint": t3 - t2, "total": t3 - t0,
-                     "html_bytes": len(html), "pdf_bytes": len(pdf), "pages": _pages(pdf)})  # fmt: skip
+        runs.append(
+            {
+                "assembly": t1 - t0,
+                "template": t2 - t1,
+                "weasyprint": t3 - t2,
+                "total": t3 - t0,
+                "html_bytes": len(html),
+                "pdf_bytes": len(pdf),
+                "pages": _pages(pdf),
+            }
+        )
     return _summary(runs)
 
 
@@ -177,8 +219,17 @@ def measure_portfolio(repeat: int) -> dict:
         t2 = time.perf_counter()
         pdf = rendering.html_to_pdf(html, variant="pdf/a-3b")
         t3 = time.perf_counter()
-        runs.append({"assembly": t1 - t0, "template": t2 - t1, "weasyprint": t3 - t2, "total": t3 - t0,
-                     "rows": len(ctx["rows"]), "pdf_bytes": len(pdf), "pages": _pages(pdf)})  # fmt: skip
+        runs.append(
+            {
+                "assembly": t1 - t0,
+                "template": t2 - t1,
+                "weasyprint": t3 - t2,
+                "total": t3 - t0,
+                "rows": len(ctx["rows"]),
+                "pdf_bytes": len(pdf),
+                "pages": _pages(pdf),
+            }
+        )
     return _summary(runs)
 
 
@@ -211,8 +262,10 @@ def main() -> None:
         team = registry.team_create(name="Bench team", members=[scientist])
         t = time.perf_counter()
         version = production_version("bench-model", scientist, approver, team)
-        notes = {"assessments": add_assessments(version, scientist),
-                 "drift_checks": add_drift_checks(version, scientist, args.checks)}  # fmt: skip
+        notes = {
+            "assessments": add_assessments(version, scientist),
+            "drift_checks": add_drift_checks(version, scientist, args.checks),
+        }
         add_audit_events(version, scientist, args.events)
         events = AuditEvent.objects.filter(model_id=version.model_id).count()
         print(f"model data built in {time.perf_counter() - t:.1f} s: {events} audit events; {notes}")
@@ -227,14 +280,26 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the whole run: {peak_mb:.0f} MB; python {platform.python_version()}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"model": model, "portfolio": portfolio, "notes": notes,
-                                               "audit_events": events, "peak_rss_mb": peak_mb}, indent=2))  # fmt: skip
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "model": model,
+                    "portfolio": portfolio,
+                    "notes": notes,
+                    "audit_events": events,
+                    "peak_rss_mb": peak_mb,
+                },
+                indent=2,
+            )
+        )
 
 
 def _line(label: str, s: dict) -> str:
-    return (f"{label}: total {s['total']:.2f} s = assembly {s['assembly']:.2f} + template {s['template']:.2f} + "
-            f"WeasyPrint {s['weasyprint']:.2f}; outside WeasyPrint {s['outside_weasyprint_share']:.0%}; "
-            f"{s['pages']:.0f} pages, {s['pdf_bytes'] / 1024:.0f} KiB")  # fmt: skip
+    return (
+        f"{label}: total {s['total']:.2f} s = assembly {s['assembly']:.2f} + template {s['template']:.2f} + "
+        f"WeasyPrint {s['weasyprint']:.2f}; outside WeasyPrint {s['outside_weasyprint_share']:.0%}; "
+        f"{s['pages']:.0f} pages, {s['pdf_bytes'] / 1024:.0f} KiB"
+    )
 
 
 if __name__ == "__main__":

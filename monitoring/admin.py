@@ -91,8 +91,10 @@ class MonitoringConfigAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        changes = {f: form.cleaned_data[f] for f in ("drift_config", "quality_thresholds", "check_on_upload",
-                                                      "stale_after_hours")}  # fmt: skip
+        changes = {
+            f: form.cleaned_data[f]
+            for f in ("drift_config", "quality_thresholds", "check_on_upload", "stale_after_hours")
+        }
         try:
             services.config_update(model=obj.model, actor=request.user, **changes)
         except DomainError as exc:

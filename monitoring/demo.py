@@ -15,16 +15,43 @@ from registry.models import ModelVersion
 
 # model name, version, dataset, [(batch label, {column: shift in standard deviations})]
 DEMO = [
-    ("breast-cancer-screening", 3, "breast_cancer",
-     [("week-1", {}), ("week-2", {"mean radius": 1.0, "mean texture": 1.2, "mean perimeter": 1.0, "mean area": 1.0,
-                                  "worst radius": 1.0, "worst texture": 1.2, "worst perimeter": 1.0, "worst area": 1.0,
-                                  "mean smoothness": 0.8, "worst smoothness": 0.8, "mean compactness": 0.8,
-                                  "worst compactness": 0.8, "mean concavity": 0.8, "worst concavity": 0.8,
-                                  "mean concave points": 0.8, "worst concave points": 0.8})]),
+    (
+        "breast-cancer-screening",
+        3,
+        "breast_cancer",
+        [
+            ("week-1", {}),
+            (
+                "week-2",
+                {
+                    "mean radius": 1.0,
+                    "mean texture": 1.2,
+                    "mean perimeter": 1.0,
+                    "mean area": 1.0,
+                    "worst radius": 1.0,
+                    "worst texture": 1.2,
+                    "worst perimeter": 1.0,
+                    "worst area": 1.0,
+                    "mean smoothness": 0.8,
+                    "worst smoothness": 0.8,
+                    "mean compactness": 0.8,
+                    "worst compactness": 0.8,
+                    "mean concavity": 0.8,
+                    "worst concavity": 0.8,
+                    "mean concave points": 0.8,
+                    "worst concave points": 0.8,
+                },
+            ),
+        ],
+    ),
     ("wine-quality-classifier", 3, "wine", [("lot-1", {})]),
-    ("diabetes-progression", 2, "diabetes", [("month-1", {"bmi": 1.5, "bp": 1.5, "s1": 1.2, "s2": 1.2, "s3": 1.2,
-                                                          "s4": 1.2, "s5": 1.5, "s6": 1.2})]),
-]  # fmt: skip
+    (
+        "diabetes-progression",
+        2,
+        "diabetes",
+        [("month-1", {"bmi": 1.5, "bp": 1.5, "s1": 1.2, "s2": 1.2, "s3": 1.2, "s4": 1.2, "s5": 1.5, "s6": 1.2})],
+    ),
+]
 
 
 def _frames(kind: str, shifts_per_batch: list[dict[str, float]]) -> tuple[pd.DataFrame, list[pd.DataFrame], bool]:
@@ -33,8 +60,11 @@ def _frames(kind: str, shifts_per_batch: list[dict[str, float]]) -> tuple[pd.Dat
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    data = {"breast_cancer": datasets.load_breast_cancer, "wine": datasets.load_wine,
-            "diabetes": datasets.load_diabetes}[kind](as_frame=True)  # fmt: skip
+    data = {
+        "breast_cancer": datasets.load_breast_cancer,
+        "wine": datasets.load_wine,
+        "diabetes": datasets.load_diabetes,
+    }[kind](as_frame=True)
     frame = data.frame.rename(columns={"target": "target"})
     features = [c for c in frame.columns if c != "target"]
     rng = np.random.default_rng(7)
@@ -70,15 +100,29 @@ def seed(stdout) -> None:
         if version is None or Dataset.objects.filter(version=version).exists():
             continue
         reference, currents, _ = _frames(kind, [shifts for _, shifts in batches])
-        ref = services.dataset_upload(version=version, kind="reference", data=_csv(reference),
-                                      filename=f"{kind}-reference.csv", actor=dana, roles=roles)  # fmt: skip
+        ref = services.dataset_upload(
+            version=version,
+            kind="reference",
+            data=_csv(reference),
+            filename=f"{kind}-reference.csv",
+            actor=dana,
+            roles=roles,
+        )
         for (label, _), batch in zip(batches, currents, strict=True):
             current = services.dataset_upload(
-                version=version, kind="current", data=_csv(batch), filename=f"{kind}-{label}.csv", actor=dana,
-                roles=roles, reference=ref, trigger_check=False,
-            )  # fmt: skip
+                version=version,
+                kind="current",
+                data=_csv(batch),
+                filename=f"{kind}-{label}.csv",
+                actor=dana,
+                roles=roles,
+                reference=ref,
+                trigger_check=False,
+            )
             check = services.check_create(version=version, current=current, actor=dana, trigger="demo", enqueue=False)
             services.check_run(check_id=check.pk)
             check.refresh_from_db()
-            stdout.write(f"  {version} {label}: check #{check.pk} {check.status}, {check.verdict}"
-                         f" ({check.drifted_count} of {check.column_count} columns)")  # fmt: skip
+            stdout.write(
+                f"  {version} {label}: check #{check.pk} {check.status}, {check.verdict}"
+                f" ({check.drifted_count} of {check.column_count} columns)"
+            )

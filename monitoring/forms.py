@@ -24,5 +24,9 @@ class UploadForm(forms.Form):
 
     def roles(self) -> dict[str, str]:
         d = self.cleaned_data
-        return {"target": d["target"], "prediction": d["prediction"], "id": d["id_column"],
-                "timestamp": d["timestamp_column"]}  # fmt: skip
+        return {
+            "target": d["target"],
+            "prediction": d["prediction"],
+            "id": d["id_column"],
+            "timestamp": d["timestamp_column"],
+        }

@@ -24,18 +24,21 @@ def drift_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
     age = timezone.now() - check.finished_at
     if age > max_age:
         return GateResult(
-            "drift", False,
+            "drift",
+            False,
             f"The latest drift check (#{check.pk}) finished {age.days} days ago; the policy allows "
             f"{policy.max_drift_check_age_days}.",
-        )  # fmt: skip
+        )
     if check.dataset_drift:
         return GateResult(
-            "drift", False,
+            "drift",
+            False,
             f"The latest drift check (#{check.pk}) found dataset drift: {check.drifted_count} of "
             f"{check.column_count} columns (share {check.drift_share:.2f} >= {check.drift_share_threshold:.2f}).",
-        )  # fmt: skip
+        )
     return GateResult(
-        "drift", True,
+        "drift",
+        True,
         f"Drift check #{check.pk} on {check.finished_at:%Y-%m-%d}: no dataset drift "
         f"({check.drifted_count} of {check.column_count} columns, share {check.drift_share:.2f}).",
-    )  # fmt: skip
+    )

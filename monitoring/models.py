@@ -53,9 +53,13 @@ class Dataset(models.Model):
     model_quality = models.JSONField(default=dict, blank=True, help_text="Model-quality metrics of this data.")
     type_mismatches = models.JSONField(default=dict, blank=True, help_text="Per column: values of the wrong type.")
     reference = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="batches",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="batches",
         help_text="For a current batch: the reference its schema was validated against.",
-    )  # fmt: skip
+    )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -83,9 +87,10 @@ class MonitoringConfig(models.Model):
     model = models.OneToOneField("registry.RegisteredModel", on_delete=models.CASCADE, related_name="monitoring")
     drift_config = models.JSONField(default=dict, blank=True, help_text='e.g. {"drift_share": 0.3}')
     quality_thresholds = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='Allowed relative degradation per metric, e.g. {"accuracy": 0.05}; default 0.1.',
-    )  # fmt: skip
+    )
     check_on_upload = models.BooleanField(default=True, help_text="Run a drift check when a current batch arrives.")
     stale_after_hours = models.PositiveIntegerField(
         default=7 * 24, validators=[MinValueValidator(1), MaxValueValidator(24 * 365)]

@@ -769,8 +769,9 @@ def alert_routing_validate(obj: WebhookEndpoint | AlertRule) -> None:
         if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
             errors["events"] = ["Give a list of event names."]
         elif unknown := [e for e in events if e not in ROUTABLE_EVENTS]:
-            errors["events"] = [f"Unknown event(s): {', '.join(unknown[:10])[:300]}. Known events: "
-                                f"{', '.join(ROUTABLE_EVENTS)}."]  # fmt: skip
+            errors["events"] = [
+                f"Unknown event(s): {', '.join(unknown[:10])[:300]}. Known events: {', '.join(ROUTABLE_EVENTS)}."
+            ]
         elif not events:
             errors["events"] = [f"Give at least one event: {', '.join(ROUTABLE_EVENTS)}."]
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
@@ -827,8 +828,7 @@ def alert_routing_save(
     if previous is not None and old_secret is not None and old_secret != getattr(obj, "secret", None):
         after["secret"] = _CHANGED_MARK
     action = f"monitoring.{model_cls._meta.model_name}_{'updated' if previous else 'created'}"
-    audit_record(action=action, obj=obj, model=getattr(obj, "model", None), before=before, after=after,
-                 actor=actor)  # fmt: skip
+    audit_record(action=action, obj=obj, model=getattr(obj, "model", None), before=before, after=after, actor=actor)
     return obj
 
 
@@ -836,8 +836,9 @@ def alert_routing_save(
 def alert_rule_cascade_audit(*, rule: AlertRule, origin) -> None:
     """Audit a rule the database deletes with its model (the actor is whoever deletes the model)."""
     after = {"deleted_with": f"{origin._meta.label_lower}:{origin.pk}"}
-    audit_record(action="monitoring.alertrule_deleted", obj=rule, model=origin, before=_routing_snapshot(rule),
-                 after=after)  # fmt: skip
+    audit_record(
+        action="monitoring.alertrule_deleted", obj=rule, model=origin, before=_routing_snapshot(rule), after=after
+    )
 
 
 def alert_routing_delete(*, obj: WebhookEndpoint | AlertRule, actor, cascade: bool = True) -> None:
@@ -848,11 +849,23 @@ def alert_routing_delete(*, obj: WebhookEndpoint | AlertRule, actor, cascade: bo
         rules = list(obj.rules.select_related("model").order_by("name"))
         if rules and not cascade:
             names = ", ".join(r.name for r in rules[:10]) + (", ..." if len(rules) > 10 else "")
-            raise ConflictError(f"The webhook '{obj}' is used by {len(rules)} rule(s) ({names}): delete them or "
-                                "point them elsewhere first.")  # fmt: skip
+            raise ConflictError(
+                f"The webhook '{obj}' is used by {len(rules)} rule(s) ({names}): delete them or "
+                "point them elsewhere first."
+            )
         for rule in rules:
-            audit_record(action="monitoring.alertrule_deleted", obj=rule, model=rule.model,
-                         before=_routing_snapshot(rule), actor=actor)  # fmt: skip
-    audit_record(action=f"monitoring.{type(obj)._meta.model_name}_deleted", obj=obj,
-                 model=getattr(obj, "model", None), before=_routing_snapshot(obj), actor=actor)  # fmt: skip
+            audit_record(
+                action="monitoring.alertrule_deleted",
+                obj=rule,
+                model=rule.model,
+                before=_routing_snapshot(rule),
+                actor=actor,
+            )
+    audit_record(
+        action=f"monitoring.{type(obj)._meta.model_name}_deleted",
+        obj=obj,
+        model=getattr(obj, "model", None),
+        before=_routing_snapshot(obj),
+        actor=actor,
+    )
     obj.delete()

@@ -51,9 +51,13 @@ def upload(request):
             if upload_file.size > limit:
                 raise DomainError(f"The file is {upload_file.size:,} bytes; the limit is {limit:,} bytes.")
             dataset = services.dataset_upload(
-                version=version, kind=form.cleaned_data["kind"], data=upload_file.read(), filename=upload_file.name,
-                actor=request.user, roles=form.roles(),
-            )  # fmt: skip
+                version=version,
+                kind=form.cleaned_data["kind"],
+                data=upload_file.read(),
+                filename=upload_file.name,
+                actor=request.user,
+                roles=form.roles(),
+            )
         except (DomainError, ValidationError) as exc:
             form.add_error("file", _message(exc))
         else:

@@ -200,10 +200,21 @@ class PromotionRequestAdmin(admin.ModelAdmin):
     search_fields = ["version__model__name", "justification"]
     actions = ["approve_selected", "reject_selected"]
     readonly_fields = [
-        "version", "kind", "alias", "requested_by", "justification", "status", "approvals_required",
-        "gate_table", "gates_passed", "gates_evaluated_at", "decision_table", "created_at", "closed_at",
+        "version",
+        "kind",
+        "alias",
+        "requested_by",
+        "justification",
+        "status",
+        "approvals_required",
+        "gate_table",
+        "gates_passed",
+        "gates_evaluated_at",
+        "decision_table",
+        "created_at",
+        "closed_at",
         "closing_note",
-    ]  # fmt: skip
+    ]
     exclude = ["gate_results"]
 
     def get_queryset(self, request):

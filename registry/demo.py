@@ -84,19 +84,34 @@ def seed(stdout) -> None:
         if RegisteredModel.objects.filter(name=name).exists():
             continue
         model = services.model_create(
-            actor=dana, name=name, team=team, risk_tier=tier, business_goal=goal, success_kpi=kpi,
-            description=f"Trained on scikit-learn's bundled {dataset} data set.", tags={"dataset": dataset},
-        )  # fmt: skip
+            actor=dana,
+            name=name,
+            team=team,
+            risk_tier=tier,
+            business_goal=goal,
+            success_kpi=kpi,
+            description=f"Trained on scikit-learn's bundled {dataset} data set.",
+            tags={"dataset": dataset},
+        )
         parent = None
         for index, (algo, params, scores, features) in enumerate(_train(dataset), start=1):
             digest = hashlib.sha256(json.dumps([name, algo, params], sort_keys=True).encode()).hexdigest()
             parent = services.version_create(
-                model=model, actor=dana, source_uri=f"s3://models/{name}/v{index}/model.skops", artifact_sha256=digest,
-                framework="scikit-learn", parameters=params, metrics=scores, training_dataset=f"sklearn:{dataset}",
-                code_repository="https://git.example.org/clinical-ml/models", code_commit=digest[:12],
-                run_id=f"run-{digest[:8]}", parent=parent, input_signature={"features": features},
+                model=model,
+                actor=dana,
+                source_uri=f"s3://models/{name}/v{index}/model.skops",
+                artifact_sha256=digest,
+                framework="scikit-learn",
+                parameters=params,
+                metrics=scores,
+                training_dataset=f"sklearn:{dataset}",
+                code_repository="https://git.example.org/clinical-ml/models",
+                code_commit=digest[:12],
+                run_id=f"run-{digest[:8]}",
+                parent=parent,
+                input_signature={"features": features},
                 description=f"{algo} candidate {index}",
-            )  # fmt: skip
+            )
             services.card_update(version=parent, actor=dana, **{k: v.format(dataset=dataset) for k, v in CARDS.items()})
         services.version_transition(version=parent, target="staging", actor=eli)
         stdout.write(f"  registered {name} with {parent.version} versions")
@@ -110,12 +125,13 @@ def _promote_low_risk_model(stdout) -> None:
     if version.stage == "production":
         return
     request, _ = services.promotion_request_create(
-        version=version, actor=User.objects.get(username="dana"),
+        version=version,
+        actor=User.objects.get(username="dana"),
         justification=(
             f"Random-forest candidate: F1 {version.metrics.get('f1_macro', 0):.3f} on the held-out split, "
             "no scaling step to maintain; card complete; reviewed with the clinical lead."
         ),
-    )  # fmt: skip
+    )
     services.promotion_decide(
         request=request, actor=User.objects.get(username="ava"), decision="approve", comment="Evidence is sound."
     )

@@ -20,9 +20,21 @@ from registry.forms import AsOfForm, AuditFilterForm, DecisionForm, ModelFilterF
 from registry.models import ModelVersion, PromotionRequest, RegisteredModel
 
 AUDIT_CSV_HEADER = (
-    "sequence", "occurred_at", "actor", "request_id", "channel", "action", "object_type", "object_id",
-    "object_repr", "model", "before", "after", "prev_hash", "hash",
-)  # fmt: skip
+    "sequence",
+    "occurred_at",
+    "actor",
+    "request_id",
+    "channel",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "model",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+)
 
 
 @login_required

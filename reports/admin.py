@@ -34,10 +34,27 @@ class GovernanceReportAdmin(admin.ModelAdmin):
     search_fields = ["model_name", "sha256", "title"]
     actions = ["regenerate"]
     readonly_fields = [
-        "kind", "model_name", "version_number", "variant", "trigger", "requested_by_name", "title", "status",
-        "progress", "error", "attempts", "created_at", "started_at", "finished_at", "sha256", "size_bytes",
-        "chain_sequence", "chain_hash", "chain_verified", "download",
-    ]  # fmt: skip
+        "kind",
+        "model_name",
+        "version_number",
+        "variant",
+        "trigger",
+        "requested_by_name",
+        "title",
+        "status",
+        "progress",
+        "error",
+        "attempts",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "sha256",
+        "size_bytes",
+        "chain_sequence",
+        "chain_hash",
+        "chain_verified",
+        "download",
+    ]
 
     def get_queryset(self, request):
         return selectors.report_list(user=request.user)
@@ -91,9 +108,11 @@ class GovernanceReportAdmin(admin.ModelAdmin):
             try:
                 if report.kind == ReportKind.PORTFOLIO:
                     services.report_request(
-                        actor=request.user, kind=ReportKind.PORTFOLIO, variant=report.variant,
+                        actor=request.user,
+                        kind=ReportKind.PORTFOLIO,
+                        variant=report.variant,
                         trigger=ReportTrigger.ADMIN,
-                    )  # fmt: skip
+                    )
                 elif report.version is not None:
                     services.report_request(
                         actor=request.user, version=report.version, variant=report.variant, trigger=ReportTrigger.ADMIN

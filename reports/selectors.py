@@ -196,11 +196,18 @@ def report_context(
     events.reverse()
     listing = event_listing(
         [
-            (e["sequence"], e["occurred_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), e["actor_name"],
-             e["channel"], e["action"], e["object_repr"], e["hash"][:12])
+            (
+                e["sequence"],
+                e["occurred_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                e["actor_name"],
+                e["channel"],
+                e["action"],
+                e["object_repr"],
+                e["hash"][:12],
+            )
             for e in events
         ]
-    )  # fmt: skip
+    )
     sections = [
         {"key": label, "title": title, **app_section(label, version=version, empty_text=empty)}
         for label, title, empty in APP_SECTIONS

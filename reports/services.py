@@ -86,9 +86,13 @@ def report_request(
         if actor is not None and not permissions.can_read_portfolio(actor):
             raise PermissionError_("Only auditors and approvers may generate the portfolio report.")
         report = GovernanceReport.objects.create(
-            kind=kind, variant=variant, trigger=trigger, requested_by=actor, requested_by_name=_username(actor),
+            kind=kind,
+            variant=variant,
+            trigger=trigger,
+            requested_by=actor,
+            requested_by_name=_username(actor),
             title="Governance portfolio: models in production",
-        )  # fmt: skip
+        )
     elif kind == ReportKind.MODEL:
         if version is None:
             if model is None:
@@ -100,10 +104,17 @@ def report_request(
         if actor is not None and not permissions.can_generate_model_report(actor, model):
             raise PermissionError_("Only the model's owner or team may generate and store its report.")
         report = GovernanceReport.objects.create(
-            kind=kind, model=model, version=version, model_name=model.name, version_number=version.version,
-            variant=variant, trigger=trigger, requested_by=actor, requested_by_name=_username(actor),
+            kind=kind,
+            model=model,
+            version=version,
+            model_name=model.name,
+            version_number=version.version,
+            variant=variant,
+            trigger=trigger,
+            requested_by=actor,
+            requested_by_name=_username(actor),
             title=f"Governance report: {model.name} v{version.version}"[:300],
-        )  # fmt: skip
+        )
     else:
         raise DomainError(f"Unknown report kind '{kind}'.")
     audit_record(

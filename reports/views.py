@@ -82,9 +82,12 @@ def model_generate(request, name: str):
     version = selectors.report_version(model=model, version=int(raw) if raw.isdigit() else None)
     try:
         report = services.report_request(
-            actor=request.user, model=model, version=version, trigger=ReportTrigger.PAGE,
+            actor=request.user,
+            model=model,
+            version=version,
+            trigger=ReportTrigger.PAGE,
             variant=request.POST.get("variant") or ReportVariant.PDF_A,
-        )  # fmt: skip
+        )
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("registry:model-detail", name=name)

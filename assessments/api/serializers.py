@@ -10,8 +10,18 @@ class FrameworkOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Framework
-        fields = ["slug", "version", "name", "edition", "method", "is_current", "builtin", "question_count",
-                  "sha256", "created_at"]  # fmt: skip
+        fields = [
+            "slug",
+            "version",
+            "name",
+            "edition",
+            "method",
+            "is_current",
+            "builtin",
+            "question_count",
+            "sha256",
+            "created_at",
+        ]
 
 
 class FrameworkDetailSerializer(FrameworkOutSerializer):
@@ -25,8 +35,16 @@ class AnswerOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Answer
-        fields = ["question", "value", "not_applicable", "justification", "evidence_url", "evidence_note",
-                  "answered_by", "updated_at"]  # fmt: skip
+        fields = [
+            "question",
+            "value",
+            "not_applicable",
+            "justification",
+            "evidence_url",
+            "evidence_note",
+            "answered_by",
+            "updated_at",
+        ]
 
 
 class FrameworkRefSerializer(serializers.Serializer):
@@ -45,8 +63,21 @@ class AssessmentOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "model", "model_version", "framework", "status", "notes", "created_by", "created_at",
-                  "submitted_by", "submitted_at", "score", "label", "progress"]  # fmt: skip
+        fields = [
+            "id",
+            "model",
+            "model_version",
+            "framework",
+            "status",
+            "notes",
+            "created_by",
+            "created_at",
+            "submitted_by",
+            "submitted_at",
+            "score",
+            "label",
+            "progress",
+        ]
 
     def get_progress(self, obj) -> dict:
         answered = getattr(obj, "answer_count", None)

@@ -79,10 +79,11 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("model", OpenApiTypes.STR), OpenApiParameter("framework", OpenApiTypes.STR),
+            OpenApiParameter("model", OpenApiTypes.STR),
+            OpenApiParameter("framework", OpenApiTypes.STR),
             OpenApiParameter("status", OpenApiTypes.STR, enum=AssessmentStatus.values),
         ]
-    )  # fmt: skip
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -94,9 +95,12 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if data.get("model_version"):
             version = get_object_or_404(ModelVersion, model=model, version=data["model_version"])
         assessment = services.assessment_create(
-            model=model, actor=request.user, framework_slug=data["framework"], model_version=version,
+            model=model,
+            actor=request.user,
+            framework_slug=data["framework"],
+            model_version=version,
             notes=data.get("notes", ""),
-        )  # fmt: skip
+        )
         return Response(s.AssessmentDetailSerializer(self._get(assessment.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.AssessmentDetailSerializer)
@@ -128,11 +132,19 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """The stored result of a submitted assessment, or a live preview of a draft (``"preview": true``)."""
         assessment = self._get(pk)
         if assessment.is_submitted:
-            return Response({"preview": False, "score": assessment.score, "label": assessment.label,
-                             "result": assessment.result})  # fmt: skip
+            return Response(
+                {"preview": False, "score": assessment.score, "label": assessment.label, "result": assessment.result}
+            )
         result = services.compute_result(assessment)
-        return Response({"preview": True, "score": result["overall"]["normalised"], "label": result["label"],
-                         "result": result, "unanswered_required": services.missing_required(assessment)})  # fmt: skip
+        return Response(
+            {
+                "preview": True,
+                "score": result["overall"]["normalised"],
+                "label": result["label"],
+                "result": result,
+                "unanswered_required": services.missing_required(assessment),
+            }
+        )
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"], url_path="export-json")

@@ -39,9 +39,24 @@ class DatasetOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = Dataset
         fields = [
-            "id", "model", "version", "kind", "name", "source_format", "sha256", "size_bytes", "n_rows", "n_columns",
-            "schema", "roles", "model_quality", "type_mismatches", "reference", "uploaded_by", "created_at",
-        ]  # fmt: skip
+            "id",
+            "model",
+            "version",
+            "kind",
+            "name",
+            "source_format",
+            "sha256",
+            "size_bytes",
+            "n_rows",
+            "n_columns",
+            "schema",
+            "roles",
+            "model_quality",
+            "type_mismatches",
+            "reference",
+            "uploaded_by",
+            "created_at",
+        ]
 
 
 class CheckInSerializer(serializers.Serializer):
@@ -65,10 +80,28 @@ class CheckOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = DriftCheck
         fields = [
-            "id", "model", "version", "reference", "current", "status", "progress", "error", "attempts", "trigger",
-            "created_at", "started_at", "finished_at", "duration_seconds", "dataset_drift", "drifted_count",
-            "column_count", "drift_share", "drift_share_threshold", "config", "poll_url",
-        ]  # fmt: skip
+            "id",
+            "model",
+            "version",
+            "reference",
+            "current",
+            "status",
+            "progress",
+            "error",
+            "attempts",
+            "trigger",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "dataset_drift",
+            "drifted_count",
+            "column_count",
+            "drift_share",
+            "drift_share_threshold",
+            "config",
+            "poll_url",
+        ]
 
     def get_poll_url(self, obj) -> str:
         return f"/api/v1/drift-checks/{obj.pk}/"
@@ -98,8 +131,19 @@ def _may_see_webhook_urls(serializer: serializers.Serializer) -> bool:
 class DeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = Delivery
-        fields = ["id", "event", "channel", "target", "status", "attempts", "response_status", "last_error",
-                  "created_at", "delivered_at", "alert"]  # fmt: skip
+        fields = [
+            "id",
+            "event",
+            "channel",
+            "target",
+            "status",
+            "attempts",
+            "response_status",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "alert",
+        ]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -147,9 +191,12 @@ class WebhookEndpointInSerializer(serializers.Serializer):
         max_length=500, help_text="http(s); internal addresses are refused unless an operator allow-listed them."
     )
     secret = serializers.CharField(
-        max_length=200, write_only=True, trim_whitespace=False, style={"input_type": "password"},
+        max_length=200,
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
         help_text="Shared secret of the X-MLOps-Gov-Signature HMAC. Write-only; leave it out to keep the current one.",
-    )  # fmt: skip
+    )
     enabled = serializers.BooleanField(required=False)
 
 
@@ -167,9 +214,12 @@ class AlertRuleOutSerializer(serializers.ModelSerializer):
 class AlertRuleInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, validators=[_addressable])
     model = serializers.SlugRelatedField(
-        slug_field="name", queryset=RegisteredModel.objects.all(), required=False, allow_null=True,
+        slug_field="name",
+        queryset=RegisteredModel.objects.all(),
+        required=False,
+        allow_null=True,
         help_text="Only this model's events; null for every model (registry events without a model included).",
-    )  # fmt: skip
+    )
     events = serializers.ListField(
         child=serializers.CharField(max_length=64), help_text=f"Any of: {', '.join(ROUTABLE_EVENTS)}."
     )

@@ -49,16 +49,27 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         upload = request.FILES.get("file")
         limit = settings.MLOPS_GOV["UPLOAD_MAX_BYTES"]
         if upload is not None and upload.size > limit:
-            return Response({"file": [f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes."]},
-                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)  # fmt: skip
+            return Response(
+                {"file": [f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes."]},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         data = _validated(s.DatasetUploadSerializer, request.data)
         version = _version(data["model"], data["version"])
-        roles = {"target": data.get("target", ""), "prediction": data.get("prediction", ""),
-                 "id": data.get("id_column", ""), "timestamp": data.get("timestamp_column", "")}  # fmt: skip
+        roles = {
+            "target": data.get("target", ""),
+            "prediction": data.get("prediction", ""),
+            "id": data.get("id_column", ""),
+            "timestamp": data.get("timestamp_column", ""),
+        }
         dataset = services.dataset_upload(
-            version=version, kind=data["kind"], data=data["file"].read(), filename=data["file"].name or "upload",
-            actor=request.user, roles=roles, trigger_check=data["run_check"],
-        )  # fmt: skip
+            version=version,
+            kind=data["kind"],
+            data=data["file"].read(),
+            filename=data["file"].name or "upload",
+            actor=request.user,
+            roles=roles,
+            trigger_check=data["run_check"],
+        )
         return Response(s.DatasetOutSerializer(selectors.dataset_list().get(pk=dataset.pk)).data, status=201)
 
 

@@ -171,8 +171,15 @@ class DriftConfig:
             return cls()
         if not isinstance(data, Mapping):
             raise ValueError("The drift configuration must be a JSON object.")
-        known = {"drift_share", "stattest", "num_stattest", "cat_stattest", "per_column_stattest",
-                 "stattest_threshold", "per_column_threshold"}  # fmt: skip
+        known = {
+            "drift_share",
+            "stattest",
+            "num_stattest",
+            "cat_stattest",
+            "per_column_stattest",
+            "stattest_threshold",
+            "per_column_threshold",
+        }
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
             raise ValueError(

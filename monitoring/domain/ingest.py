@@ -167,9 +167,14 @@ def _read_csv(raw: bytes, limits: Limits) -> pd.DataFrame:
     try:
         # The C parser types each column as a whole: numbers become int64/float64, anything mixed stays text.
         frame = pd.read_csv(
-            io.StringIO(text), nrows=limits.max_rows + 1, keep_default_na=True, engine="c", low_memory=False,
-            skipinitialspace=True, on_bad_lines="error",
-        )  # fmt: skip
+            io.StringIO(text),
+            nrows=limits.max_rows + 1,
+            keep_default_na=True,
+            engine="c",
+            low_memory=False,
+            skipinitialspace=True,
+            on_bad_lines="error",
+        )
     except pd.errors.EmptyDataError:
         raise IngestError("The CSV is empty.") from None
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
@@ -212,8 +217,9 @@ def _read_parquet(data: bytes, limits: Limits) -> pd.DataFrame:
         raise IngestError("The file has a schema but no data rows.")
     for fld in arrow_schema:
         if not _plain_arrow_type(fld.type):
-            raise IngestError(f"Column '{fld.name}' has type {fld.type}; only numbers, booleans, strings and "
-                              "timestamps are accepted.")  # fmt: skip
+            raise IngestError(
+                f"Column '{fld.name}' has type {fld.type}; only numbers, booleans, strings and timestamps are accepted."
+            )
     expanded = _parquet_expanded_size(meta, arrow_schema)
     ratio = expanded / max(len(data), 1)
     if expanded > limits.max_expanded_bytes or (expanded > 50_000_000 and ratio > 5 * MAX_EXPANSION_RATIO):
@@ -256,9 +262,16 @@ def _plain_arrow_type(t: Any) -> bool:
     if pt.is_dictionary(t):
         return pt.is_string(t.value_type) or pt.is_large_string(t.value_type)
     return (
-        pt.is_integer(t) or pt.is_floating(t) or pt.is_boolean(t) or pt.is_string(t) or pt.is_large_string(t)
-        or pt.is_timestamp(t) or pt.is_date(t) or pt.is_decimal(t) or pt.is_null(t)
-    )  # fmt: skip
+        pt.is_integer(t)
+        or pt.is_floating(t)
+        or pt.is_boolean(t)
+        or pt.is_string(t)
+        or pt.is_large_string(t)
+        or pt.is_timestamp(t)
+        or pt.is_date(t)
+        or pt.is_decimal(t)
+        or pt.is_null(t)
+    )
 
 
 def _validate_roles(frame: pd.DataFrame, roles: dict[str, str]) -> dict[str, str]:

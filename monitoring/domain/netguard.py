@@ -37,9 +37,14 @@ def _unwrap(ip: IPAddress) -> IPAddress:
 def is_public(ip: IPAddress) -> bool:
     ip = _unwrap(ip)
     return not (
-        ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
-        or ip.is_unspecified or not ip.is_global
-    )  # fmt: skip
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        or not ip.is_global
+    )
 
 
 def parse_networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

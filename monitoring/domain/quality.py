@@ -152,8 +152,16 @@ def compare_quality(
         scale = abs(ref) if ref else 1.0
         change = (cur - ref) / scale if name in LOWER_IS_BETTER else (ref - cur) / scale
         degraded = bool(math.isfinite(change) and change > allowed)
-        rows.append({"metric": name, "reference": ref, "current": cur, "degradation": change,
-                     "allowed": allowed, "degraded": degraded})  # fmt: skip
+        rows.append(
+            {
+                "metric": name,
+                "reference": ref,
+                "current": cur,
+                "degradation": change,
+                "allowed": allowed,
+                "degraded": degraded,
+            }
+        )
     return {
         "task": current.get("task"),
         "rows": current.get("rows", 0),

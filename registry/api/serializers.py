@@ -35,9 +35,19 @@ class ModelOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = RegisteredModel
         fields = [
-            "id", "name", "description", "owner", "team", "risk_tier", "business_goal", "success_kpi", "tags",
-            "production_version", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "description",
+            "owner",
+            "team",
+            "risk_tier",
+            "business_goal",
+            "success_kpi",
+            "tags",
+            "production_version",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_production_version(self, obj) -> int | None:
         versions = getattr(obj, "production_versions", None)
@@ -78,10 +88,29 @@ class VersionOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = ModelVersion
         fields = [
-            "id", "model", "version", "stage", "stage_changed_at", "description", "source_uri", "artifact_sha256",
-            "framework", "parameters", "metrics", "input_signature", "training_dataset", "code_repository",
-            "code_commit", "run_id", "parent_version", "tags", "aliases", "card", "created_by", "created_at",
-        ]  # fmt: skip
+            "id",
+            "model",
+            "version",
+            "stage",
+            "stage_changed_at",
+            "description",
+            "source_uri",
+            "artifact_sha256",
+            "framework",
+            "parameters",
+            "metrics",
+            "input_signature",
+            "training_dataset",
+            "code_repository",
+            "code_commit",
+            "run_id",
+            "parent_version",
+            "tags",
+            "aliases",
+            "card",
+            "created_by",
+            "created_at",
+        ]
 
 
 class VersionInSerializer(serializers.Serializer):
@@ -146,10 +175,23 @@ class PromotionRequestOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = PromotionRequest
         fields = [
-            "id", "model", "version", "kind", "alias", "status", "requested_by", "justification",
-            "approvals_required", "gate_results", "gates_passed", "gates_evaluated_at", "decisions", "created_at",
-            "closed_at", "closing_note",
-        ]  # fmt: skip
+            "id",
+            "model",
+            "version",
+            "kind",
+            "alias",
+            "status",
+            "requested_by",
+            "justification",
+            "approvals_required",
+            "gate_results",
+            "gates_passed",
+            "gates_evaluated_at",
+            "decisions",
+            "created_at",
+            "closed_at",
+            "closing_note",
+        ]
 
 
 class PromotionRequestInSerializer(serializers.Serializer):
@@ -176,16 +218,38 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "sequence", "occurred_at", "actor_id", "actor_name", "request_id", "channel", "action", "object_type",
-            "object_id", "object_repr", "model_id", "model_name", "before", "after", "prev_hash", "hash",
-        ]  # fmt: skip
+            "sequence",
+            "occurred_at",
+            "actor_id",
+            "actor_name",
+            "request_id",
+            "channel",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "model_id",
+            "model_name",
+            "before",
+            "after",
+            "prev_hash",
+            "hash",
+        ]
 
 
 class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = PromotionPolicy
         fields = [
-            "risk_tier", "approvals_required", "required_gates", "maturity_framework", "min_maturity_score",
-            "max_assessment_age_days", "max_drift_check_age_days", "required_card_fields", "metric_thresholds",
-            "protected_aliases", "updated_at",
-        ]  # fmt: skip
+            "risk_tier",
+            "approvals_required",
+            "required_gates",
+            "maturity_framework",
+            "min_maturity_score",
+            "max_assessment_age_days",
+            "max_drift_check_age_days",
+            "required_card_fields",
+            "metric_thresholds",
+            "protected_aliases",
+            "updated_at",
+        ]

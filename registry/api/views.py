@@ -145,9 +145,11 @@ class VersionViewSet(viewsets.GenericViewSet):
         """Direct stage move (to staging or archived). Production needs a promotion request."""
         data = _validated(s.StageInSerializer, request.data)
         services.version_transition(
-            version=self._get(version), target=data["stage"], actor=request.user,
+            version=self._get(version),
+            target=data["stage"],
+            actor=request.user,
             archive_existing=data["archive_existing"],
-        )  # fmt: skip
+        )
         return Response(s.VersionOutSerializer(self._get(version)).data)
 
 
@@ -218,9 +220,12 @@ class PromotionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             ModelVersion.objects.select_related("model"), model__name=data["model"], version=data["version"]
         )
         promotion, created = services.promotion_request_create(
-            version=version, actor=request.user, justification=data["justification"], kind=data["kind"],
+            version=version,
+            actor=request.user,
+            justification=data["justification"],
+            kind=data["kind"],
             alias=data["alias"],
-        )  # fmt: skip
+        )
         out = s.PromotionRequestOutSerializer(self.get_queryset().get(pk=promotion.pk)).data
         return Response(out, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -297,8 +297,12 @@ def like_to_regex(pattern: str) -> str:
 
 # --- order_by -------------------------------------------------------------------------------------------------------
 
-MODEL_ORDER_KEYS = {"name": "name", "timestamp": "updated_at", "last_updated_timestamp": "updated_at",
-                    "creation_timestamp": "created_at"}  # fmt: skip
+MODEL_ORDER_KEYS = {
+    "name": "name",
+    "timestamp": "updated_at",
+    "last_updated_timestamp": "updated_at",
+    "creation_timestamp": "created_at",
+}
 VERSION_ORDER_KEYS = {
     "name": "model__name",
     "version_number": "version",

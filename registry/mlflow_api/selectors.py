@@ -18,8 +18,18 @@ from registry.models import ModelAlias, ModelVersion, RegisteredModel
 
 MAX_OFFSET = 10_000_000
 _MODEL_FIELDS = ("id", "name", "description", "tags", "created_ms", "updated_ms")
-_VERSION_FIELDS = ("id", "model_id", "version", "description", "source_uri", "run_id", "tags", "stage", "created_ms",
-                   "updated_ms")  # fmt: skip
+_VERSION_FIELDS = (
+    "id",
+    "model_id",
+    "version",
+    "description",
+    "source_uri",
+    "run_id",
+    "tags",
+    "stage",
+    "created_ms",
+    "updated_ms",
+)
 
 
 class EpochMillis(Func):

@@ -7,8 +7,12 @@ from typing import Any
 
 from registry.choices import Stage
 
-STAGE_TO_MLFLOW = {Stage.NONE: "None", Stage.STAGING: "Staging", Stage.PRODUCTION: "Production",
-                   Stage.ARCHIVED: "Archived"}  # fmt: skip
+STAGE_TO_MLFLOW = {
+    Stage.NONE: "None",
+    Stage.STAGING: "Staging",
+    Stage.PRODUCTION: "Production",
+    Stage.ARCHIVED: "Archived",
+}
 MLFLOW_TO_STAGE = {label.lower(): value for value, label in STAGE_TO_MLFLOW.items()}
 
 

@@ -28,10 +28,27 @@ class ReportOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = GovernanceReport
         fields = [
-            "id", "kind", "title", "model_name", "version_number", "variant", "trigger", "status", "progress",
-            "error", "requested_by", "created_at", "started_at", "finished_at", "sha256", "size_bytes",
-            "chain_sequence", "chain_hash", "chain_verified", "download_url",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "title",
+            "model_name",
+            "version_number",
+            "variant",
+            "trigger",
+            "status",
+            "progress",
+            "error",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "sha256",
+            "size_bytes",
+            "chain_sequence",
+            "chain_hash",
+            "chain_verified",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj: GovernanceReport) -> str | None:

@@ -64,9 +64,13 @@ class ReportViewSet(viewsets.GenericViewSet):
         elif not permissions.can_read_portfolio(request.user):
             raise NotFoundError("No such report.")
         report = services.report_request(
-            actor=request.user, model=model, version=version, kind=data["kind"], variant=data["variant"],
+            actor=request.user,
+            model=model,
+            version=version,
+            kind=data["kind"],
+            variant=data["variant"],
             trigger=ReportTrigger.API,
-        )  # fmt: skip
+        )
         report.refresh_from_db()
         return Response(ReportOutSerializer(report).data, status=status.HTTP_202_ACCEPTED)
 

@@ -59,8 +59,15 @@ def soft_wrap(text: str, every: int = 60) -> str:
     return "".join(out)
 
 
-EVENT_COLUMNS = (("#", 7, ">"), ("When (UTC)", 19, "<"), ("Actor", 14, "<"), ("Via", 6, "<"), ("Action", 26, "<"),
-                 ("Object", 34, "<"), ("Hash", 12, "<"))  # fmt: skip
+EVENT_COLUMNS = (
+    ("#", 7, ">"),
+    ("When (UTC)", 19, "<"),
+    ("Actor", 14, "<"),
+    ("Via", 6, "<"),
+    ("Action", 26, "<"),
+    ("Object", 34, "<"),
+    ("Hash", 12, "<"),
+)
 
 
 def _cell(value: object, width: int, align: str) -> str:

@@ -42,8 +42,9 @@ def answer_all(framework: Framework, value: float = 1.0) -> list[dict]:
 def submitted_lifecycle(frameworks, model, personas):
     def make(value: float = 1.0):
         assessment = services.assessment_create(model=model, actor=personas.scientist, framework_slug="lifecycle")
-        services.answers_save(assessment=assessment, actor=personas.scientist,
-                              answers=answer_all(frameworks["lifecycle"], value))  # fmt: skip
+        services.answers_save(
+            assessment=assessment, actor=personas.scientist, answers=answer_all(frameworks["lifecycle"], value)
+        )
         return services.assessment_submit(assessment=assessment, actor=personas.scientist)
 
     return make

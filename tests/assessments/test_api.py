@@ -67,21 +67,25 @@ def test_full_flow_create_answer_submit_scores_exports(frameworks, model, person
 def test_bad_answers_and_late_answers_are_4xx_with_messages(frameworks, model, personas, api):
     client = api(personas.scientist)
     pk = create(api, personas.scientist, model).json()["id"]
-    off_scale = client.post(f"{BASE}/assessments/{pk}/answers/",
-                            {"answers": [{"question": "data.1", "value": 2}]}, format="json")  # fmt: skip
+    off_scale = client.post(
+        f"{BASE}/assessments/{pk}/answers/", {"answers": [{"question": "data.1", "value": 2}]}, format="json"
+    )
     assert off_scale.status_code == 400
     assert "2 is not on the scale" in off_scale.json()["answers"][0]
-    foreign = client.post(f"{BASE}/assessments/{pk}/answers/",
-                          {"answers": [{"question": "plan.goal", "value": 1}]}, format="json")  # fmt: skip
+    foreign = client.post(
+        f"{BASE}/assessments/{pk}/answers/", {"answers": [{"question": "plan.goal", "value": 1}]}, format="json"
+    )
     assert foreign.status_code == 400 and "not a question of ML Test Score" in foreign.json()["answers"][0]
     for body in ({"answers": "x"}, {"nothing": 1}, [1, 2], {"answers": [{"question": "data.1", "value": "NaN"}]}):
         response = client.post(f"{BASE}/assessments/{pk}/answers/", body, format="json")
         assert response.status_code == 400, (body, response.content)
-    client.post(f"{BASE}/assessments/{pk}/answers/", {"answers": answer_all(frameworks["ml-test-score"])},
-                format="json")  # fmt: skip
+    client.post(
+        f"{BASE}/assessments/{pk}/answers/", {"answers": answer_all(frameworks["ml-test-score"])}, format="json"
+    )
     assert client.post(f"{BASE}/assessments/{pk}/submit/").status_code == 200
-    late = client.post(f"{BASE}/assessments/{pk}/answers/", {"answers": [{"question": "data.1", "value": 0}]},
-                       format="json")  # fmt: skip
+    late = client.post(
+        f"{BASE}/assessments/{pk}/answers/", {"answers": [{"question": "data.1", "value": 0}]}, format="json"
+    )
     assert late.status_code == 409 and "read-only" in late.json()["detail"]
     assert client.post(f"{BASE}/assessments/{pk}/submit/").status_code == 409
     assert client.get(f"{BASE}/assessments/abc/").status_code == 404
@@ -98,15 +102,17 @@ def test_create_is_refused_for_unknown_inputs(frameworks, model, personas, api):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(("who", "create_status", "answer_status"),
-                         [("outsider", 403, 403), ("auditor", 403, 403), ("approver", 403, 403),
-                          ("engineer", 201, 200)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "create_status", "answer_status"),
+    [("outsider", 403, 403), ("auditor", 403, 403), ("approver", 403, 403), ("engineer", 201, 200)],
+)
 def test_permissions_team_answers_auditors_read(frameworks, model, personas, api, who, create_status, answer_status):
     user = getattr(personas, who)
     assert create(api, user, model).status_code == create_status
     pk = create(api, personas.scientist, model).json()["id"]
-    response = api(user).post(f"{BASE}/assessments/{pk}/answers/",
-                              {"answers": [{"question": "data.1", "value": 1}]}, format="json")  # fmt: skip
+    response = api(user).post(
+        f"{BASE}/assessments/{pk}/answers/", {"answers": [{"question": "data.1", "value": 1}]}, format="json"
+    )
     assert response.status_code == answer_status
     assert api(user).get(f"{BASE}/assessments/{pk}/").status_code == 200
     assert Assessment.objects.get(pk=pk).answers.count() == (1 if answer_status == 200 else 0)

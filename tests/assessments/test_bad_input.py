@@ -46,8 +46,13 @@ def test_malformed_answer_bodies_are_400(frameworks, model, personas, api, body)
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"model": ""}, {"model": "x", "model_version": "abc"}, {"model": "x", "framework": "Not A Slug!"},
-     {"model": "x", "notes": "n" * 5000}],
-)  # fmt: skip
+    [
+        {},
+        {"model": ""},
+        {"model": "x", "model_version": "abc"},
+        {"model": "x", "framework": "Not A Slug!"},
+        {"model": "x", "notes": "n" * 5000},
+    ],
+)
 def test_malformed_create_bodies_are_400(frameworks, personas, api, body):
     assert api(personas.scientist).post(f"{BASE}/assessments/", body, format="json").status_code == 400

@@ -79,15 +79,18 @@ def test_admin_upload_of_a_custom_framework(client, personas):
     bad = minimal()
     bad["dimensions"][0]["questions"][0]["scale"] = "stars"
     bad["dimensions"][0]["questions"][1]["id"] = "q1"
-    response = client.post("/admin/assessments/framework/add/",
-                           {"file": SimpleUploadedFile("bad.yaml", yaml.safe_dump(bad).encode())})  # fmt: skip
+    response = client.post(
+        "/admin/assessments/framework/add/", {"file": SimpleUploadedFile("bad.yaml", yaml.safe_dump(bad).encode())}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "bad.yaml: dimensions[0].questions[0].scale: unknown scale &#x27;stars&#x27;" in html
     assert "duplicate question id &#x27;q1&#x27;" in html
     assert not Framework.objects.exists()
-    response = client.post("/admin/assessments/framework/add/",
-                           {"file": SimpleUploadedFile("tiny.yaml", yaml.safe_dump(minimal()).encode())})  # fmt: skip
+    response = client.post(
+        "/admin/assessments/framework/add/",
+        {"file": SimpleUploadedFile("tiny.yaml", yaml.safe_dump(minimal()).encode())},
+    )
     assert response.status_code == 302
     framework = Framework.objects.get()
     assert framework.slug == "tiny" and framework.version == 1 and not framework.builtin

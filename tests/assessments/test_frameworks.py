@@ -26,12 +26,16 @@ def minimal(**changes) -> dict:
         "scales": {"yn": [{"value": 0, "label": "No"}, {"value": 1, "label": "Yes"}]},
         "bands": [{"max": 0.5, "label": "Low"}, {"max": None, "label": "High"}],
         "dimensions": [
-            {"id": "d1", "name": "One", "questions": [
-                {"id": "q1", "text": "Q1?", "scale": "yn", "recommendation": "Do q1."},
-                {"id": "q2", "text": "Q2?", "scale": "yn", "recommendation": "Do q2.", "tags": ["nist:MAP"]},
-            ]},
+            {
+                "id": "d1",
+                "name": "One",
+                "questions": [
+                    {"id": "q1", "text": "Q1?", "scale": "yn", "recommendation": "Do q1."},
+                    {"id": "q2", "text": "Q2?", "scale": "yn", "recommendation": "Do q2.", "tags": ["nist:MAP"]},
+                ],
+            },
         ],
-    }  # fmt: skip
+    }
     doc.update(changes)
     return doc
 
@@ -41,8 +45,16 @@ def test_builtins_load_once_and_are_counted(frameworks):
     assert frameworks["ml-test-score"].question_count == 28
     assert frameworks["lifecycle"].question_count >= 40
     dims = [d["id"] for d in frameworks["lifecycle"].definition["dimensions"]]
-    assert dims == ["planning", "data-preparation", "data-management", "model-building", "deployment",
-                    "monitoring", "platform", "governance"]  # fmt: skip
+    assert dims == [
+        "planning",
+        "data-preparation",
+        "data-management",
+        "model-building",
+        "deployment",
+        "monitoring",
+        "platform",
+        "governance",
+    ]
     for qid, question in frameworks["lifecycle"].questions().items():
         assert question.get("tags"), f"{qid} cites no framework item"
     events = AuditEvent.objects.filter(action="framework.loaded").count()
@@ -75,18 +87,26 @@ def test_a_changed_file_is_a_new_version_and_assessments_keep_theirs(frameworks,
     ("mutate", "expected"),
     [
         (lambda d: d.pop("name"), "(document): 'name' is a required property"),
-        (lambda d: d["dimensions"][0]["questions"][0].pop("recommendation"),
-         "dimensions[0].questions[0]: 'recommendation' is a required property"),
-        (lambda d: d["dimensions"][0]["questions"][1].update(id="q1"),
-         "dimensions[0].questions[1].id: duplicate question id 'q1'"),
-        (lambda d: d["dimensions"][0]["questions"][0].update(scale="stars"),
-         "dimensions[0].questions[0].scale: unknown scale 'stars'"),
+        (
+            lambda d: d["dimensions"][0]["questions"][0].pop("recommendation"),
+            "dimensions[0].questions[0]: 'recommendation' is a required property",
+        ),
+        (
+            lambda d: d["dimensions"][0]["questions"][1].update(id="q1"),
+            "dimensions[0].questions[1].id: duplicate question id 'q1'",
+        ),
+        (
+            lambda d: d["dimensions"][0]["questions"][0].update(scale="stars"),
+            "dimensions[0].questions[0].scale: unknown scale 'stars'",
+        ),
         (lambda d: d.update(method="magic"), "method: 'magic' is not one of"),
-        (lambda d: d["dimensions"][0]["questions"][0].update(tags=["no tag format"]),
-         "dimensions[0].questions[0].tags[0]: 'no tag format' does not match"),
+        (
+            lambda d: d["dimensions"][0]["questions"][0].update(tags=["no tag format"]),
+            "dimensions[0].questions[0].tags[0]: 'no tag format' does not match",
+        ),
         (lambda d: d["bands"][-1].update(max=2), "bands[1].max: the last band must be open-ended"),
     ],
-)  # fmt: skip
+)
 def test_bad_framework_files_are_refused_with_located_messages(mutate, expected):
     doc = minimal()
     mutate(doc)

@@ -50,15 +50,19 @@ def test_answer_dimension_by_dimension_then_submit(client, frameworks, model, pe
     response = client.post(reverse("assessments:assessment-submit", args=[assessment.pk]), follow=True)
     assert "21 required question(s) are unanswered: model.1" in response.content.decode()
 
-    services.answers_save(assessment=assessment, actor=personas.scientist,
-                          answers=answer_all(frameworks["ml-test-score"], 0.5)[7:])  # fmt: skip
+    services.answers_save(
+        assessment=assessment, actor=personas.scientist, answers=answer_all(frameworks["ml-test-score"], 0.5)[7:]
+    )
     response = client.post(reverse("assessments:assessment-submit", args=[assessment.pk]), follow=True)
     html = response.content.decode()
     assert "Assessment submitted" in html and 'data-testid="result"' in html
     assert "Strong automated testing and monitoring" in html and "<svg" in html
     assert 'data-testid="answer-form"' not in html  # read-only once submitted
-    response = client.post(reverse("assessments:assessment-answer", args=[assessment.pk]),
-                           {"dimension": "data", "q-data.1-value": "0"}, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("assessments:assessment-answer", args=[assessment.pk]),
+        {"dimension": "data", "q-data.1-value": "0"},
+        follow=True,
+    )
     assert "read-only" in response.content.decode()
     assert assessment.answers.get(question_id="data.1").value == 1
 
@@ -71,8 +75,11 @@ def test_bad_form_input_is_refused_with_a_message(client, frameworks, model, per
     assert "needs a justification" in response.content.decode()
     response = client.post(url, {"dimension": "data-management", "q-dm.pipeline-value": "7"}, follow=True)
     assert "7 is not on the scale" in response.content.decode()
-    response = client.post(url, {"dimension": "data-management", "q-dm.labelling-na": "1",
-                                 "q-dm.labelling-justification": "No human labels."}, follow=True)  # fmt: skip
+    response = client.post(
+        url,
+        {"dimension": "data-management", "q-dm.labelling-na": "1", "q-dm.labelling-justification": "No human labels."},
+        follow=True,
+    )
     assert response.status_code == 200 and assessment.answers.get().not_applicable
 
 
@@ -82,8 +89,11 @@ def test_outsiders_and_auditors_read_but_cannot_answer(client, frameworks, model
         client.force_login(who)
         html = client.get(detail(assessment.pk)).content.decode()
         assert 'data-testid="answer-form"' not in html and 'data-testid="answers-readonly"' in html
-        response = client.post(reverse("assessments:assessment-answer", args=[assessment.pk]),
-                               {"dimension": "data", "q-data.1-value": "1"}, follow=True)  # fmt: skip
+        response = client.post(
+            reverse("assessments:assessment-answer", args=[assessment.pk]),
+            {"dimension": "data", "q-data.1-value": "1"},
+            follow=True,
+        )
         assert "Only the model&#x27;s team" in response.content.decode()
     client.force_login(personas.nobody)
     assert client.get(detail(assessment.pk)).status_code == 403

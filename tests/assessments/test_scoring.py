@@ -67,9 +67,13 @@ def test_final_is_the_minimum_section_hand_worked():
 
 def test_ties_between_sections_name_every_weakest_section():
     answers = mlts_answers(
-        {"data": [1, 1, 0, 0, 0, 0, 0], "model": [1, 1, 1, 1, 0, 0, 0], "infra": [0.5] * 4 + [0] * 3,
-         "monitor": [1] * 7}
-    )  # fmt: skip
+        {
+            "data": [1, 1, 0, 0, 0, 0, 0],
+            "model": [1, 1, 1, 1, 0, 0, 0],
+            "infra": [0.5] * 4 + [0] * 3,
+            "monitor": [1] * 7,
+        }
+    )
     result = scoring.score(MLTS, answers)
     assert result["overall"]["score"] == 2
     assert result["label"] == "First pass at productionisation"  # 2 is in (1, 2]
@@ -82,11 +86,18 @@ def test_ties_between_sections_name_every_weakest_section():
 
 @pytest.mark.parametrize(
     ("final", "band"),
-    [(0, "Research project"), (0.5, "Not totally untested"), (1, "Not totally untested"),
-     (1.5, "First pass at productionisation"), (3, "Reasonably tested"),
-     (3.5, "Strong automated testing and monitoring"), (5, "Strong automated testing and monitoring"),
-     (5.5, "Exceptional"), (7, "Exceptional")],
-)  # fmt: skip
+    [
+        (0, "Research project"),
+        (0.5, "Not totally untested"),
+        (1, "Not totally untested"),
+        (1.5, "First pass at productionisation"),
+        (3, "Reasonably tested"),
+        (3.5, "Strong automated testing and monitoring"),
+        (5, "Strong automated testing and monitoring"),
+        (5.5, "Exceptional"),
+        (7, "Exceptional"),
+    ],
+)
 def test_band_boundaries_are_upper_inclusive(final, band):
     full, half = int(final), final - int(final)
     per = [1.0] * full + ([0.5] if half else [])
@@ -240,5 +251,7 @@ def test_property_raising_an_answer_never_lowers_a_weighted_score_or_a_derived_l
     before, after = scoring.score(LIFECYCLE, answers), scoring.score(LIFECYCLE, higher)
     assert after["overall"]["normalised"] >= before["overall"]["normalised"]
     for target in (GOOGLE, AZURE, MLTS):
-        assert (scoring.derive_result(target, LIFECYCLE, higher)["overall"]["score"]
-                >= scoring.derive_result(target, LIFECYCLE, answers)["overall"]["score"])  # fmt: skip
+        assert (
+            scoring.derive_result(target, LIFECYCLE, higher)["overall"]["score"]
+            >= scoring.derive_result(target, LIFECYCLE, answers)["overall"]["score"]
+        )

@@ -27,24 +27,47 @@ def start(model, personas, slug="ml-test-score"):
 def test_create_answer_submit_are_audited_with_the_model(frameworks, model, personas):
     assessment = start(model, personas)
     summary = services.answers_save(
-        assessment=assessment, actor=personas.engineer,
-        answers=[{"question": "data.1", "value": 0.5, "evidence_url": "https://wiki.example.org/schema",
-                  "evidence_note": "Reviewed in sprint 4"}],
-    )  # fmt: skip
+        assessment=assessment,
+        actor=personas.engineer,
+        answers=[
+            {
+                "question": "data.1",
+                "value": 0.5,
+                "evidence_url": "https://wiki.example.org/schema",
+                "evidence_note": "Reviewed in sprint 4",
+            }
+        ],
+    )
     assert summary == {"changed": 1, "answered": 1, "total": 28}
     # saving the same answer again changes nothing and writes no event
-    services.answers_save(assessment=assessment, actor=personas.engineer,
-                          answers=[{"question": "data.1", "value": 0.5, "evidence_url": "https://wiki.example.org/schema",
-                                    "evidence_note": "Reviewed in sprint 4"}])  # fmt: skip
+    services.answers_save(
+        assessment=assessment,
+        actor=personas.engineer,
+        answers=[
+            {
+                "question": "data.1",
+                "value": 0.5,
+                "evidence_url": "https://wiki.example.org/schema",
+                "evidence_note": "Reviewed in sprint 4",
+            }
+        ],
+    )
     services.answers_save(
         assessment=assessment, actor=personas.scientist, answers=answer_all(frameworks["ml-test-score"], 1)
     )
     done = services.assessment_submit(assessment=assessment, actor=personas.scientist)
     assert done.is_submitted and done.score == 1.0 and done.label == "Exceptional"
-    actions = list(AuditEvent.objects.filter(model_id=model.pk, object_type="assessments.assessment")
-                   .order_by("sequence").values_list("action", "actor_name"))  # fmt: skip
-    assert actions == [("assessment.created", "sam"), ("assessment.answers_changed", "eve"),
-                       ("assessment.answers_changed", "sam"), ("assessment.submitted", "sam")]  # fmt: skip
+    actions = list(
+        AuditEvent.objects.filter(model_id=model.pk, object_type="assessments.assessment")
+        .order_by("sequence")
+        .values_list("action", "actor_name")
+    )
+    assert actions == [
+        ("assessment.created", "sam"),
+        ("assessment.answers_changed", "eve"),
+        ("assessment.answers_changed", "sam"),
+        ("assessment.submitted", "sam"),
+    ]
     change = AuditEvent.objects.filter(action="assessment.answers_changed").order_by("sequence").first()
     assert change.before == {"data.1": None} and change.after["data.1"]["value"] == 0.5
 
@@ -61,12 +84,13 @@ def test_create_answer_submit_are_audited_with_the_model(frameworks, model, pers
         ({"question": "data.1", "value": 1, "evidence_url": "javascript:alert(1)"}, "must be an http(s) URL"),
         ("data.1", "each answer must be an object"),
     ],
-)  # fmt: skip
+)
 def test_bad_answers_are_refused_with_a_message_and_nothing_saved(frameworks, model, personas, item, message):
     assessment = start(model, personas)
     with pytest.raises(ValidationError) as refused:
-        services.answers_save(assessment=assessment, actor=personas.scientist,
-                              answers=[{"question": "data.2", "value": 1}, item])  # fmt: skip
+        services.answers_save(
+            assessment=assessment, actor=personas.scientist, answers=[{"question": "data.2", "value": 1}, item]
+        )
     assert any(message in m for m in refused.value.message_dict["answers"]), refused.value.message_dict
     assert not assessment.answers.exists()
 
@@ -74,8 +98,11 @@ def test_bad_answers_are_refused_with_a_message_and_nothing_saved(frameworks, mo
 def test_not_applicable_needs_a_justification_where_allowed(frameworks, model, personas):
     assessment = start(model, personas, "lifecycle")
     with pytest.raises(ValidationError, match="needs a justification"):
-        services.answers_save(assessment=assessment, actor=personas.scientist,
-                              answers=[{"question": "dm.labelling", "not_applicable": True}])  # fmt: skip
+        services.answers_save(
+            assessment=assessment,
+            actor=personas.scientist,
+            answers=[{"question": "dm.labelling", "not_applicable": True}],
+        )
     services.answers_save(
         assessment=assessment,
         actor=personas.scientist,
@@ -87,8 +114,9 @@ def test_not_applicable_needs_a_justification_where_allowed(frameworks, model, p
 
 def test_submit_is_refused_with_the_list_of_unanswered_required_questions(frameworks, model, personas):
     assessment = start(model, personas)
-    services.answers_save(assessment=assessment, actor=personas.scientist,
-                          answers=answer_all(frameworks["ml-test-score"])[2:])  # fmt: skip
+    services.answers_save(
+        assessment=assessment, actor=personas.scientist, answers=answer_all(frameworks["ml-test-score"])[2:]
+    )
     with pytest.raises(services.IncompleteAssessment) as refused:
         services.assessment_submit(assessment=assessment, actor=personas.scientist)
     assert refused.value.missing == ["data.1", "data.2"]
@@ -99,8 +127,11 @@ def test_submit_is_refused_with_the_list_of_unanswered_required_questions(framew
 
 def test_optional_questions_do_not_block_submission(frameworks, model, personas):
     assessment = start(model, personas, "lifecycle")
-    required = [a for a in answer_all(frameworks["lifecycle"], 0.5)
-                if frameworks["lifecycle"].questions()[a["question"]].get("required", True)]  # fmt: skip
+    required = [
+        a
+        for a in answer_all(frameworks["lifecycle"], 0.5)
+        if frameworks["lifecycle"].questions()[a["question"]].get("required", True)
+    ]
     services.answers_save(assessment=assessment, actor=personas.scientist, answers=required)
     done = services.assessment_submit(assessment=assessment, actor=personas.scientist)
     assert 0 < done.score < 0.5  # unanswered optional questions count as absent
@@ -131,8 +162,13 @@ def test_only_the_model_team_answers(frameworks, model, personas, who):
 
 def test_submitted_result_is_frozen_with_its_framework_version(frameworks, model, personas, submitted_lifecycle):
     done = submitted_lifecycle(1.0)
-    assert done.result["framework"] == {"slug": "lifecycle", "name": frameworks["lifecycle"].name,
-                                        "method": "weighted", "version": 1, "edition": "2026.1"}  # fmt: skip
+    assert done.result["framework"] == {
+        "slug": "lifecycle",
+        "name": frameworks["lifecycle"].name,
+        "method": "weighted",
+        "version": 1,
+        "edition": "2026.1",
+    }
     assert done.result["derived"]["google-mlops"]["label"] == "Level 2: CI/CD pipeline automation"
     assert done.result["derived"]["azure-mlops"]["level"]["rank"] == 4
     assert done.result["derived"]["ml-test-score"]["overall"]["score"] == 7

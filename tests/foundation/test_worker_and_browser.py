@@ -69,8 +69,14 @@ def test_supervisor_serves_and_ctrl_c_leaves_no_process_behind(tmp_path):
         "PeriodicTask.objects.create(name='beat-probe', task='mlops_gov.ping', interval=s)"
     )
     subprocess.run([sys.executable, "manage.py", "shell", "-c", schedule], cwd=ROOT, env=env, check=True, timeout=120)
-    proc = subprocess.Popen([sys.executable, "-m", "mlops_gov.supervisor"], cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlops_gov.supervisor"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 90
         body = b""
@@ -89,8 +95,14 @@ def test_supervisor_serves_and_ctrl_c_leaves_no_process_behind(tmp_path):
         )
         beats = 0
         while beats == 0 and time.monotonic() < deadline + 30:
-            out = subprocess.run([sys.executable, "manage.py", "shell", "-c", count_beats], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=120)  # fmt: skip
+            out = subprocess.run(
+                [sys.executable, "manage.py", "shell", "-c", count_beats],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             beats = int(out.stdout.strip().splitlines()[-1])
             time.sleep(1)
         assert beats >= 1, "beat never delivered the scheduled task to the worker"

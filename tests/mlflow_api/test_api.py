@@ -115,16 +115,26 @@ def test_not_found_and_bad_parameters(personas, sam):
         400,
         "INVALID_PARAMETER_VALUE",
     )
-    assert_error(sam.get(BASE + "registered-models/search", {"filter": "name = 'x' OR 1=1"}), 400,
-                 "INVALID_PARAMETER_VALUE", "OR is not supported")  # fmt: skip
-    assert_error(sam.get(BASE + "registered-models/search", {"page_token": "garbage!"}), 400,
-                 "INVALID_PARAMETER_VALUE", "page token")  # fmt: skip
-    assert_error(sam.get(BASE + "registered-models/search", {"max_results": "100000"}), 400,
-                 "INVALID_PARAMETER_VALUE")  # fmt: skip
-    assert_error(sam.get(BASE + "registered-models/search", {"order_by": "owner"}), 400,
-                 "INVALID_PARAMETER_VALUE")  # fmt: skip
-    assert_error(sam.get(BASE + "registered-models/alias", {"name": "m", "alias": "x"}), 400,
-                 "INVALID_PARAMETER_VALUE", "alias x not found")  # fmt: skip
+    assert_error(
+        sam.get(BASE + "registered-models/search", {"filter": "name = 'x' OR 1=1"}),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "OR is not supported",
+    )
+    assert_error(
+        sam.get(BASE + "registered-models/search", {"page_token": "garbage!"}),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "page token",
+    )
+    assert_error(sam.get(BASE + "registered-models/search", {"max_results": "100000"}), 400, "INVALID_PARAMETER_VALUE")
+    assert_error(sam.get(BASE + "registered-models/search", {"order_by": "owner"}), 400, "INVALID_PARAMETER_VALUE")
+    assert_error(
+        sam.get(BASE + "registered-models/alias", {"name": "m", "alias": "x"}),
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "alias x not found",
+    )
     assert_error(sam.get(BASE + "experiments/get"), 404, "ENDPOINT_NOT_FOUND")
     assert_error(sam.get(BASE + "registered-models/create"), 405, "ENDPOINT_NOT_FOUND")
 
@@ -141,8 +151,9 @@ def test_authentication_and_roles(personas):
     anonymous = APIClient().get(BASE + "registered-models/search")
     assert_error(anonymous, 401, "UNAUTHENTICATED")
     assert "WWW-Authenticate" in anonymous
-    assert_error(APIClient(HTTP_AUTHORIZATION="Bearer wrong").get(BASE + "registered-models/search"), 401,
-                 "UNAUTHENTICATED")  # fmt: skip
+    assert_error(
+        APIClient(HTTP_AUTHORIZATION="Bearer wrong").get(BASE + "registered-models/search"), 401, "UNAUTHENTICATED"
+    )
     # The same token works with both keywords.
     assert mlflow_client(personas.scientist, "Token").get(BASE + "registered-models/search").status_code == 200
     make(personas, "m", versions=1)
@@ -152,10 +163,15 @@ def test_authentication_and_roles(personas):
     assert_error(post(auditor, "registered-models/create", {"name": "x"}), 403, "PERMISSION_DENIED")
     # A scientist outside the model's team cannot add versions (object rule of the registry services).
     outsider = mlflow_client(personas.outsider)
-    assert_error(post(outsider, "model-versions/create", {"name": "m", "source": "s3://b/x"}), 403,
-                 "PERMISSION_DENIED", "owner or team")  # fmt: skip
-    assert_error(outsider.delete(BASE + "registered-models/delete", {"name": "m"}, format="json"), 403,
-                 "PERMISSION_DENIED")  # fmt: skip
+    assert_error(
+        post(outsider, "model-versions/create", {"name": "m", "source": "s3://b/x"}),
+        403,
+        "PERMISSION_DENIED",
+        "owner or team",
+    )
+    assert_error(
+        outsider.delete(BASE + "registered-models/delete", {"name": "m"}, format="json"), 403, "PERMISSION_DENIED"
+    )
     nobody = mlflow_client(personas.nobody)
     assert_error(nobody.get(BASE + "registered-models/search"), 403, "PERMISSION_DENIED")
 
@@ -163,10 +179,14 @@ def test_authentication_and_roles(personas):
 def test_search_filters_order_and_pages(personas, sam):
     for name in ("alpha", "beta", "Alpine", "gamma"):
         make(personas, name, versions=1)
-    services.model_update(model=RegisteredModel.objects.get(name="gamma"), actor=personas.scientist,
-                          tags={"mlflow.prompt.is_prompt": "true"})  # fmt: skip
-    services.model_update(model=RegisteredModel.objects.get(name="beta"), actor=personas.scientist,
-                          tags={"team x": "risk"})  # fmt: skip
+    services.model_update(
+        model=RegisteredModel.objects.get(name="gamma"),
+        actor=personas.scientist,
+        tags={"mlflow.prompt.is_prompt": "true"},
+    )
+    services.model_update(
+        model=RegisteredModel.objects.get(name="beta"), actor=personas.scientist, tags={"team x": "risk"}
+    )
 
     def names(**params):
         body = sam.get(BASE + "registered-models/search", params).json()
@@ -234,15 +254,22 @@ def test_tags_aliases_and_audit_channel(personas, sam):
     assert sam.get(BASE + "model-versions/get", {"name": "m", "version": "1"}).json()["model_version"]["tags"] == [
         {"key": "ok", "value": "True"}
     ]
-    assert sam.delete(BASE + "model-versions/delete-tag", {"name": "m", "version": "1", "key": "ok"},
-                      format="json").status_code == 200  # fmt: skip
-    assert sam.delete(BASE + "registered-models/alias", {"name": "m", "alias": "candidate"},
-                      format="json").status_code == 200  # fmt: skip
+    assert (
+        sam.delete(
+            BASE + "model-versions/delete-tag", {"name": "m", "version": "1", "key": "ok"}, format="json"
+        ).status_code
+        == 200
+    )
+    assert (
+        sam.delete(BASE + "registered-models/alias", {"name": "m", "alias": "candidate"}, format="json").status_code
+        == 200
+    )
     assert ModelVersion.objects.get(model__name="m", version=1).tags == {}
     response = sam.patch(BASE + "registered-models/update", {"name": "m", "description": "new"}, format="json")
     assert response.json()["registered_model"]["description"] == "new"
-    response = sam.patch(BASE + "model-versions/update", {"name": "m", "version": "2", "description": "d"},
-                         format="json")  # fmt: skip
+    response = sam.patch(
+        BASE + "model-versions/update", {"name": "m", "version": "2", "description": "d"}, format="json"
+    )
     assert response.json()["model_version"]["description"] == "d"
     renamed = post(sam, "registered-models/rename", {"name": "m", "new_name": "m2"}).json()["registered_model"]
     assert renamed["name"] == "m2"

@@ -44,9 +44,13 @@ def reference(version, personas):
     from monitoring import services
 
     return services.dataset_upload(
-        version=version, kind="reference", data=csv_bytes(make_frame(with_quality=True)), filename="ref.csv",
-        actor=personas.scientist, roles={"target": "label", "prediction": "pred"},
-    )  # fmt: skip
+        version=version,
+        kind="reference",
+        data=csv_bytes(make_frame(with_quality=True)),
+        filename="ref.csv",
+        actor=personas.scientist,
+        roles={"target": "label", "prediction": "pred"},
+    )
 
 
 @pytest.fixture
@@ -56,7 +60,13 @@ def upload(personas, django_capture_on_commit_callbacks):
 
     def _upload(version, frame, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return services.dataset_upload(version=version, kind="current", data=csv_bytes(frame), filename="cur.csv",
-                                           actor=personas.scientist, **kwargs)  # fmt: skip
+            return services.dataset_upload(
+                version=version,
+                kind="current",
+                data=csv_bytes(frame),
+                filename="cur.csv",
+                actor=personas.scientist,
+                **kwargs,
+            )
 
     return _upload

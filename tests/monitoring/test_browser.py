@@ -22,12 +22,17 @@ def test_progress_bar_follows_the_job_then_shows_results(page, live_server, pers
     assert personas.scientist.groups.filter(name=ROLE_DATA_SCIENTIST).exists() and Group.objects.exists()
     model = registry_services.model_create(actor=personas.scientist, name="churn", team=personas.team)
     version = registry_services.version_create(model=model, actor=personas.scientist, source_uri="s3://m/1")
-    services.dataset_upload(version=version, kind="reference", data=csv_bytes(make_frame(200)), filename="r.csv",
-                            actor=personas.scientist)  # fmt: skip
+    services.dataset_upload(
+        version=version, kind="reference", data=csv_bytes(make_frame(200)), filename="r.csv", actor=personas.scientist
+    )
     current = services.dataset_upload(
-        version=version, kind="current", data=csv_bytes(make_frame(200, shift=1.0, seed=3)), filename="c.csv",
-        actor=personas.scientist, trigger_check=False,
-    )  # fmt: skip
+        version=version,
+        kind="current",
+        data=csv_bytes(make_frame(200, shift=1.0, seed=3)),
+        filename="c.csv",
+        actor=personas.scientist,
+        trigger_check=False,
+    )
     check = services.check_create(version=version, current=current, actor=personas.scientist, enqueue=False)
     DriftCheck.objects.filter(pk=check.pk).update(status="running", progress=10)
 

@@ -120,8 +120,12 @@ def test_low_cardinality_numerics_match_evidently():
         reference, current = frame(n_ref, 0.5), frame(n_cur, 0.35)
         ours, _ = _assert_same(reference, current, specs)
     small = compute_drift(ReferenceProfile.from_frame(frame(300, 0.5), specs), frame(400, 0.5))
-    assert [c.method for c in small.columns] == ["Z-test p_value", "chi-square p_value", "chi-square p_value",
-                                                 "K-S p_value"]  # fmt: skip
+    assert [c.method for c in small.columns] == [
+        "Z-test p_value",
+        "chi-square p_value",
+        "chi-square p_value",
+        "K-S p_value",
+    ]
     assert {c.method for c in ours.columns[:3]} == {"Jensen-Shannon distance"}
 
 

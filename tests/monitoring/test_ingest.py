@@ -33,8 +33,11 @@ def test_csv_schema_inferred_with_roles_and_sha256():
     data = csv_bytes(make_frame(50, with_quality=True))
     table = read(data, roles={"target": "label", "prediction": "pred"})
     assert [(c.name, c.kind) for c in table.features] == [
-        ("age", NUMERICAL), ("income", NUMERICAL), ("score", NUMERICAL), ("city", CATEGORICAL)
-    ]  # fmt: skip
+        ("age", NUMERICAL),
+        ("income", NUMERICAL),
+        ("score", NUMERICAL),
+        ("city", CATEGORICAL),
+    ]
     assert table.n_rows == 50 and table.n_columns == 6
     assert table.roles == {"target": "label", "prediction": "pred"}
     import hashlib
@@ -77,8 +80,10 @@ def test_row_and_column_caps():
     with pytest.raises(ingest.IngestError, match="more than 5 rows"):
         read(b"a\n" + b"1\n" * 10, limits=ingest.Limits(1000, 5, 10))
     with pytest.raises(ingest.IngestError, match="11 columns; the limit is 10"):
-        read((",".join(f"c{i}" for i in range(11)) + "\n" + ",".join("1" * 11) + "\n").encode(),
-             limits=ingest.Limits(1000, 5, 10))  # fmt: skip
+        read(
+            (",".join(f"c{i}" for i in range(11)) + "\n" + ",".join("1" * 11) + "\n").encode(),
+            limits=ingest.Limits(1000, 5, 10),
+        )
 
 
 def test_gzip_bomb_refused():

@@ -16,9 +16,14 @@ def stored(production):
     from django.core.files.base import ContentFile
 
     report = GovernanceReport.objects.create(
-        model=production.model, version=production, model_name=production.model.name, version_number=1,
-        status="succeeded", variant=ReportVariant.PDF, title="t",
-    )  # fmt: skip
+        model=production.model,
+        version=production,
+        model_name=production.model.name,
+        version_number=1,
+        status="succeeded",
+        variant=ReportVariant.PDF,
+        title="t",
+    )
     report.file.save("r.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
     return report
 

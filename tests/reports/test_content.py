@@ -36,12 +36,30 @@ def test_pdf_has_key_values_and_every_section(rendered, production, personas):
         assert flat(title) in text, title
     head = audit_head()
     expected = [
-        "credit-scoring", "v1", "Production", "Risk models", "Low", "audrey", "sam",
-        "CaféZoë", "신용평가모델",  # accented Latin and Korean come out as typed
-        "intendedusetext", "Beatsv0oneverymetric.", "Looksgood.", "alice", "model_card", "metrics",
-        f"#{head['sequence']}", head["hash"], "verified", "accuracy", "0.91",
-        "promotion.applied", "version.created", "Gradientboosting,300trees.",
-    ]  # fmt: skip
+        "credit-scoring",
+        "v1",
+        "Production",
+        "Risk models",
+        "Low",
+        "audrey",
+        "sam",
+        "CaféZoë",
+        "신용평가모델",  # accented Latin and Korean come out as typed
+        "intendedusetext",
+        "Beatsv0oneverymetric.",
+        "Looksgood.",
+        "alice",
+        "model_card",
+        "metrics",
+        f"#{head['sequence']}",
+        head["hash"],
+        "verified",
+        "accuracy",
+        "0.91",
+        "promotion.applied",
+        "version.created",
+        "Gradientboosting,300trees.",
+    ]
     missing = [value for value in expected if flat(value) not in text]
     assert not missing, missing
 

@@ -102,9 +102,11 @@ def test_event_listing_aligns_and_cuts_cells():
     from reports.domain.text import event_listing
 
     listing = event_listing(
-        [(12, "2026-11-25 12:00:00", "sam", "api", "model.updated", "x" * 80, "abcdef012345"),
-         (13, "2026-11-25 12:00:01", "a\nb", "cli", "report.generated", "short", "0123456789ab")]
-    )  # fmt: skip
+        [
+            (12, "2026-11-25 12:00:00", "sam", "api", "model.updated", "x" * 80, "abcdef012345"),
+            (13, "2026-11-25 12:00:01", "a\nb", "cli", "report.generated", "short", "0123456789ab"),
+        ]
+    )
     lines = listing.splitlines()
     assert lines[0].split()[:3] == ["#", "When", "(UTC)"]
     assert lines[2].startswith("     12 2026-11-25 12:00:00 sam")

@@ -32,8 +32,14 @@ def test_portfolio_uses_the_other_apps_rows(personas, production, monkeypatch):
     class Fake:
         @staticmethod
         def portfolio_row(*, version):
-            return {"maturity_score": 0.72, "maturity_label": "Managed", "assessed_at": None,
-                    "drift_status": "drift", "drift_share": 0.4, "last_check_at": None}  # fmt: skip
+            return {
+                "maturity_score": 0.72,
+                "maturity_label": "Managed",
+                "assessed_at": None,
+                "drift_status": "drift",
+                "drift_share": 0.4,
+                "last_check_at": None,
+            }
 
     monkeypatch.setattr(selectors, "_app_selectors", lambda label: Fake)
     rendered = services.portfolio_report_render(generated_by="audrey", pdf=False)

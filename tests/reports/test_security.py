@@ -31,9 +31,13 @@ def hostile_production(personas):
     team.name = f"Team {HOSTILE}"[:100]
     team.save()
     model = make_model(
-        personas, name="hostile-model", description=HOSTILE, business_goal=HOSTILE, success_kpi=HOSTILE,
+        personas,
+        name="hostile-model",
+        description=HOSTILE,
+        business_goal=HOSTILE,
+        success_kpi=HOSTILE,
         tags={HOSTILE: HOSTILE},
-    )  # fmt: skip
+    )
     version = make_version(
         personas,
         model,

@@ -33,9 +33,14 @@ class Command(BaseCommand):
                 continue
             password = secrets.token_urlsafe(12)
             user = User.objects.create_user(
-                username=username, password=password, first_name=first, last_name=last,
-                email=f"{username}@example.org", is_staff=True, is_superuser=is_superuser,
-            )  # fmt: skip
+                username=username,
+                password=password,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@example.org",
+                is_staff=True,
+                is_superuser=is_superuser,
+            )
             if role:
                 user.groups.add(Group.objects.get(name=role))
             created_lines.append(f"{username:8} {password}  ({role or 'administrator'})")

@@ -67,10 +67,14 @@ class Command(BaseCommand):
             width = max(len(n) for n in names)
             for c in result.columns:
                 flag = "DRIFT" if c.detected else "ok"
-                self.stdout.write(f"{c.column:<{width}}  {c.kind:<11}  {c.method:<40}  thr={c.threshold:<8.4g}  "
-                                  f"score={c.score:<12.6g}  {flag}")  # fmt: skip
+                self.stdout.write(
+                    f"{c.column:<{width}}  {c.kind:<11}  {c.method:<40}  thr={c.threshold:<8.4g}  "
+                    f"score={c.score:<12.6g}  {flag}"
+                )
             verdict = "DATASET DRIFT" if result.dataset_drift else "no dataset drift"
-            self.stdout.write(f"{result.drifted_count} of {len(result.columns)} columns drifted (share "
-                              f"{result.share:.3f}, threshold {result.drift_share}): {verdict}")  # fmt: skip
+            self.stdout.write(
+                f"{result.drifted_count} of {len(result.columns)} columns drifted (share "
+                f"{result.share:.3f}, threshold {result.drift_share}): {verdict}"
+            )
         sys.stdout.flush()
         sys.exit(3 if result.dataset_drift else 0)

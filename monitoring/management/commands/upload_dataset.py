@@ -51,10 +51,17 @@ class Command(BaseCommand):
         try:
             with acting(channel="cli", actor=user):
                 dataset = services.dataset_upload(
-                    version=version, kind=options["kind"], data=data, filename=path.name, actor=user, roles=roles,
+                    version=version,
+                    kind=options["kind"],
+                    data=data,
+                    filename=path.name,
+                    actor=user,
+                    roles=roles,
                     trigger_check=not options["no_check"],
-                )  # fmt: skip
+                )
         except (DomainError, ValidationError) as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"dataset #{dataset.pk}: {dataset.kind}, {dataset.n_rows} rows, {dataset.n_columns} columns, "
-                          f"sha256 {dataset.sha256}")  # fmt: skip
+        self.stdout.write(
+            f"dataset #{dataset.pk}: {dataset.kind}, {dataset.n_rows} rows, {dataset.n_columns} columns, "
+            f"sha256 {dataset.sha256}"
+        )

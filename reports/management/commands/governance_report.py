@@ -57,7 +57,11 @@ class Command(BaseCommand):
                 object_type="reports.governancereport",
                 object_repr=f"{'portfolio' if target is None else str(target)} to {out.name}"[:300],
                 model=target.model if target is not None else None,
-                after={"sha256": digest, "size_bytes": len(rendered.pdf), "variant": variant,
-                       "chain_sequence": rendered.context["chain"]["sequence"]},
-            )  # fmt: skip
+                after={
+                    "sha256": digest,
+                    "size_bytes": len(rendered.pdf),
+                    "variant": variant,
+                    "chain_sequence": rendered.context["chain"]["sequence"],
+                },
+            )
         self.stdout.write(f"Wrote {out} ({len(rendered.pdf):,} bytes, SHA-256 {digest}).")
