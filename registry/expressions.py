@@ -4,7 +4,7 @@
 database from the hashed payload (``canonical``). A column therefore cannot say anything its payload does not:
 PostgreSQL and SQLite refuse an UPDATE of a generated column, and rewriting the payload breaks its hash. That is what
 lets verification hash the payloads alone (no per-row comparison of columns against payloads); see
-``registry.audit.audit_verify`` for the check that the columns are still generated this way.
+``registry.audit.verify.audit_verify`` for the check that the columns are still generated this way.
 """
 
 from __future__ import annotations

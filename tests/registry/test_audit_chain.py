@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from registry import audit, services
+from registry.audit import postgres as audit_postgres
 from registry.domain import hashchain
 from registry.models import AuditEvent
 from tests.registry.conftest import events, make_version
@@ -406,8 +407,8 @@ def test_fast_path_needs_columns_generated_from_the_payload(chain):
     assert audit.audit_columns_generated_from_payload()
     head = audit.audit_head()
     expected = (head["sequence"], head["hash"])
-    independent = audit._verify_payloads_postgresql(chain.count(), expected, chunk_size=5)
-    in_database = audit._verify_in_postgresql(chain.count(), expected)
+    independent = audit_postgres.verify_payloads(chain.count(), expected, chunk_size=5)
+    in_database = audit_postgres.verify_in_database(chain.count(), expected)
     for fast in (independent, in_database):
         assert fast is not None and fast.ok and fast.checked == chain.count() and fast.head_hash == head["hash"]
     assert _verify("--independent")[0] == 0
@@ -430,7 +431,7 @@ def test_database_side_check_doubts_an_edited_hash_or_link(chain):
     head = audit.audit_head()
     expected = (head["sequence"], head["hash"])
     _tamper("UPDATE registry_auditevent SET hash = %s WHERE sequence = 3", ["f" * 64])
-    assert audit._verify_in_postgresql(chain.count(), expected) is None
+    assert audit_postgres.verify_in_database(chain.count(), expected) is None
     code, output = _verify()
     assert code == 1 and "event #3" in output
 
@@ -503,8 +504,8 @@ def test_database_side_check_on_a_twin_connection(builtin_data, personas, model,
         pytest.skip("the database-side check runs on PostgreSQL")
     make_version(personas, model)
     twins = []
-    real = audit._on_snapshot_twin
-    monkeypatch.setattr(audit, "_on_snapshot_twin", lambda sql: twins.append(real(sql)) or twins[-1])
+    real = audit_postgres._on_snapshot_twin
+    monkeypatch.setattr(audit_postgres, "_on_snapshot_twin", lambda sql: twins.append(real(sql)) or twins[-1])
     assert audit.audit_verify().ok
     _tamper("UPDATE registry_auditevent SET hash = %s WHERE sequence = 2", ["e" * 64])
     result = audit.audit_verify()
@@ -520,7 +521,7 @@ def test_no_temporary_table_means_the_slow_way_not_an_error(chain, monkeypatch):
     def refuse():
         raise DatabaseError("cannot execute CREATE TABLE in a read-only transaction")
 
-    monkeypatch.setattr(audit, "_expected_generation", {})
-    monkeypatch.setattr(audit, "_reference_generation_expressions", refuse)
+    monkeypatch.setattr(audit_postgres, "_expected_generation", {})
+    monkeypatch.setattr(audit_postgres, "_reference_generation_expressions", refuse)
     assert not audit.audit_columns_generated_from_payload()
     assert _verify()[0] == 0
