@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format bench clean-var
+.PHONY: run test lint format bench requirements upgrade-requirements clean-var
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,19 @@ format: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The pins are generated from pyproject.toml's dependency lists: `make requirements` after editing them,
+# `make upgrade-requirements` to move every pin to the newest version the ranges allow (then `make test`).
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make upgrade-requirements  (or make requirements after editing pyproject.toml)" \
+	$(BIN)/pip-compile --quiet --strip-extras --no-allow-unsafe --no-emit-index-url --no-emit-find-links
+
+requirements: $(DEV_STAMP)
+	$(PIP_COMPILE) -o requirements.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.txt -o requirements-dev.txt pyproject.toml
+
+upgrade-requirements: $(DEV_STAMP)
+	$(PIP_COMPILE) --upgrade -o requirements.txt pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra dev -c requirements.txt -o requirements-dev.txt pyproject.toml
 
 clean-var:
 	rm -rf var
