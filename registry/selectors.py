@@ -9,12 +9,14 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from mlops_gov.errors import ConflictError
 from registry.choices import RequestStatus, Stage
 from registry.models import (
     Approval,
     AuditEvent,
     ModelAlias,
     ModelVersion,
+    PromotionPolicy,
     PromotionRequest,
     RegisteredModel,
     StageTransition,
@@ -57,6 +59,19 @@ def alias_list(*, model: RegisteredModel | None = None) -> QuerySet[ModelAlias]:
     if model is not None:
         qs = qs.filter(model=model)
     return qs.order_by("model__name", "alias")
+
+
+def policy_for(model: RegisteredModel) -> PromotionPolicy:
+    """The promotion policy of the model's risk tier; a conflict (for the caller to show) when there is none."""
+    policy = PromotionPolicy.objects.filter(risk_tier=model.risk_tier).first()
+    if policy is None:
+        raise ConflictError(f"No promotion policy exists for risk tier '{model.risk_tier}'. Ask an administrator.")
+    return policy
+
+
+def is_protected_alias(model: RegisteredModel, alias: str) -> bool:
+    policy = PromotionPolicy.objects.filter(risk_tier=model.risk_tier).first()
+    return policy is not None and alias in (policy.protected_aliases or [])
 
 
 def request_list(*, status: str = "") -> QuerySet[PromotionRequest]:

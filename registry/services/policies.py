@@ -1,0 +1,50 @@
+"""Promotion policies per risk tier: created and edited by administrators only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from mlops_gov.errors import ConflictError
+from registry.audit import audit_record
+from registry.constants import DEFAULT_POLICIES
+from registry.models import PromotionPolicy
+from registry.services.common import full_clean, require, snapshot
+
+# --- policies -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_update(*, policy: PromotionPolicy, actor, **changes: Any) -> PromotionPolicy:
+    require(bool(actor and actor.is_superuser), "Only administrators may edit promotion policies.")
+    before = snapshot(policy, tuple(changes))
+    for key, value in changes.items():
+        setattr(policy, key, value)
+    full_clean(policy)
+    policy.save()
+    audit_record(
+        action="policy.updated", obj=policy, before=before, after=snapshot(policy, tuple(changes)), actor=actor
+    )
+    return policy
+
+
+@transaction.atomic
+def policy_create(*, actor, risk_tier: str, **fields: Any) -> PromotionPolicy:
+    require(bool(actor and actor.is_superuser), "Only administrators may create promotion policies.")
+    if PromotionPolicy.objects.filter(risk_tier=risk_tier).exists():
+        raise ConflictError(f"A promotion policy for risk tier '{risk_tier}' already exists; edit it instead.")
+    policy = PromotionPolicy(risk_tier=risk_tier, **fields)
+    full_clean(policy)
+    policy.save()
+    audit_record(action="policy.created", obj=policy, after=snapshot(policy), actor=actor)
+    return policy
+
+
+def policies_ensure_defaults() -> int:
+    """Create the default policy of each risk tier that has none (never overwrites an edited policy)."""
+    created = 0
+    for tier, values in DEFAULT_POLICIES.items():
+        _, was_created = PromotionPolicy.objects.get_or_create(risk_tier=tier, defaults=dict(values))
+        created += was_created
+    return created

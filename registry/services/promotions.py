@@ -1,0 +1,240 @@
+"""Promotion requests (four-eyes): requests, decisions, applying and re-checking."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from mlops_gov.errors import ConflictError, DomainError, PermissionError_
+from registry import permissions
+from registry.audit import audit_record
+from registry.choices import Decision, RequestKind, RequestStatus, Stage
+from registry.domain import lifecycle
+from registry.gates import evaluate_gates
+from registry.models import Approval, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
+from registry.selectors import is_protected_alias, policy_for
+from registry.services.common import require
+from registry.services.stages import alias_set, move_stage
+
+# --- promotion requests (four-eyes) ---------------------------------------------------------------------------------
+
+
+def _gate_snapshot(version: ModelVersion, policy: PromotionPolicy) -> tuple[list[dict], bool]:
+    results = evaluate_gates(version, policy)
+    return [r.as_dict() for r in results], all(r.passed for r in results)
+
+
+@transaction.atomic
+def promotion_request_create(
+    *, version: ModelVersion, actor, justification: str, kind: str = RequestKind.STAGE, alias: str = ""
+) -> tuple[PromotionRequest, bool]:
+    """Open a request (or return the open one for the same target). Returns ``(request, created)``."""
+    # Read the version's current state under the model lock (the caller's object may be stale).
+    RegisteredModel.objects.select_for_update().filter(pk=version.model_id).first()
+    version = ModelVersion.objects.select_related("model").get(pk=version.pk)
+    model = version.model
+    require(permissions.can_edit_model(actor, model), "Only the model's owner or team may request a promotion.")
+    if not (justification or "").strip():
+        raise ValidationError({"justification": ["Say why this version should be promoted."]})
+    if kind == RequestKind.STAGE:
+        alias = ""
+        if version.stage == Stage.PRODUCTION:
+            raise ConflictError(f"{version} is already in production.")
+        try:
+            lifecycle.check_move(version.stage, Stage.PRODUCTION)
+        except lifecycle.InvalidTransition as exc:
+            raise ConflictError(str(exc)) from None
+    elif kind == RequestKind.ALIAS:
+        if not is_protected_alias(model, alias):
+            raise DomainError(f"Alias '{alias}' is not protected; set it directly.")
+    else:
+        raise DomainError(f"Unknown request kind '{kind}'.")
+    RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()
+    existing = PromotionRequest.objects.filter(
+        version=version, kind=kind, alias=alias, status=RequestStatus.OPEN
+    ).first()
+    if existing is not None:
+        return existing, False
+    policy = policy_for(model)
+    results, passed = _gate_snapshot(version, policy)
+    request = PromotionRequest.objects.create(
+        version=version,
+        kind=kind,
+        alias=alias,
+        requested_by=actor,
+        justification=justification.strip(),
+        approvals_required=policy.approvals_required,
+        gate_results=results,
+        gates_passed=passed,
+        gates_evaluated_at=timezone.now(),
+    )
+    audit_record(
+        action="promotion.requested",
+        obj=request,
+        model=model,
+        after={
+            "version": version.version,
+            "target": request.target_label,
+            "justification": request.justification,
+            "approvals_required": request.approvals_required,
+            "gates": results,
+        },
+        actor=actor,
+    )
+    return request, True
+
+
+def _audit_refusal(request: PromotionRequest, actor, reason: str, action: str = "promotion.decision_refused") -> None:
+    # Its own transaction: the refusal is recorded even though the caller's attempt is rolled back.
+    with transaction.atomic():
+        audit_record(action=action, obj=request, model=request.version.model, after={"reason": reason}, actor=actor)
+
+
+def promotion_decide(*, request: PromotionRequest, actor, decision: str, comment: str = "") -> PromotionRequest:
+    """Approve or reject. Four-eyes: never the requester, whatever route or group membership."""
+    if decision not in Decision.values:
+        raise DomainError(f"Decision must be one of: {', '.join(Decision.values)}.")
+    if not permissions.can_decide(actor):
+        _audit_refusal(request, actor, "not an approver")
+        raise PermissionError_("Only approvers may approve or reject promotion requests.")
+    if actor.pk == request.requested_by_id:
+        _audit_refusal(request, actor, "four-eyes: the requester cannot decide their own request")
+        raise PermissionError_("Four-eyes rule: you cannot approve or reject your own promotion request.")
+    try:
+        return _with_deadlock_retry(
+            lambda: _decide_locked(request_pk=request.pk, actor=actor, decision=decision, comment=comment)
+        )
+    except IntegrityError:
+        # The database constraint is the last line: a self-approval or double vote that slipped through.
+        _audit_refusal(request, actor, "refused by a database constraint (duplicate decision or four-eyes)")
+        raise ConflictError("This decision was refused: you have already decided this request.") from None
+
+
+def _with_deadlock_retry(work, attempts: int = 3):
+    """PostgreSQL may abort one of two transactions that wait on each other's row locks (deadlock) or fail a
+    serialisation check; the aborted transaction was rolled back whole, so running it again is safe."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as exc:
+            retryable = getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
+            if not retryable or attempt == attempts - 1:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
+
+
+@transaction.atomic
+def _decide_locked(*, request_pk: int, actor, decision: str, comment: str) -> PromotionRequest:
+    request = (
+        PromotionRequest.objects.select_for_update().select_related("version__model", "requested_by").get(pk=request_pk)
+    )
+    if request.status != RequestStatus.OPEN:
+        raise ConflictError(f"Request #{request.pk} is already {request.status}; no further decisions are taken.")
+    if request.requested_by_id == actor.pk:  # re-checked inside the lock (the database constraint backs it)
+        raise PermissionError_("Four-eyes rule: you cannot approve or reject your own promotion request.")
+    # Lock order everywhere: request -> model -> versions -> audit head; taking the model lock before the first audit
+    # append avoids a deadlock with a concurrent stage move on the same model.
+    RegisteredModel.objects.select_for_update().filter(pk=request.version.model_id).first()
+    if request.decisions.filter(approver=actor).exists():
+        raise ConflictError("You have already decided this request; a second vote from the same person is refused.")
+    with transaction.atomic():
+        Approval.objects.create(
+            request=request, approver=actor, requester=request.requested_by, decision=decision, comment=comment
+        )
+    model = request.version.model
+    if decision == Decision.REJECT:
+        request.status = RequestStatus.REJECTED
+        request.closed_at = timezone.now()
+        request.closing_note = comment
+        request.save(update_fields=["status", "closed_at", "closing_note"])
+        audit_record(
+            action="promotion.rejected",
+            obj=request,
+            model=model,
+            after={"comment": comment, "status": "rejected"},
+            actor=actor,
+        )
+        return request
+    audit_record(action="promotion.approved", obj=request, model=model, after={"comment": comment}, actor=actor)
+    _try_apply(request, actor=actor)
+    return request
+
+
+def _approvals_needed(request: PromotionRequest) -> int:
+    # Editing the policy mid-request can only raise the bar, never lower it.
+    policy = PromotionPolicy.objects.filter(risk_tier=request.version.model.risk_tier).first()
+    current = policy.approvals_required if policy else request.approvals_required
+    return max(request.approvals_required, current)
+
+
+def _try_apply(request: PromotionRequest, *, actor) -> bool:
+    approvals = request.decisions.filter(decision=Decision.APPROVE).exclude(approver_id=request.requested_by_id)
+    if approvals.values("approver").distinct().count() < _approvals_needed(request):
+        return False
+    model = request.version.model
+    RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()
+    version = ModelVersion.objects.select_for_update().select_related("model").get(pk=request.version_id)
+    results, passed = _gate_snapshot(version, policy_for(model))
+    request.gate_results, request.gates_passed, request.gates_evaluated_at = results, passed, timezone.now()
+    if not passed:
+        request.save(update_fields=["gate_results", "gates_passed", "gates_evaluated_at"])
+        failing = [r["name"] for r in results if not r["passed"]]
+        audit_record(
+            action="promotion.apply_blocked", obj=request, model=model, after={"failing_gates": failing}, actor=actor
+        )
+        return False
+    if request.kind == RequestKind.ALIAS:
+        alias_set(model=model, alias=request.alias, version=version, actor=actor, request=request)
+    else:
+        try:
+            lifecycle.check_move(version.stage, Stage.PRODUCTION)
+        except lifecycle.InvalidTransition as exc:
+            raise ConflictError(str(exc)) from None
+        move_stage(version, Stage.PRODUCTION, actor=actor, request=request)
+    request.status = RequestStatus.APPLIED
+    request.closed_at = timezone.now()
+    request.save(update_fields=["status", "closed_at", "gate_results", "gates_passed", "gates_evaluated_at"])
+    audit_record(
+        action="promotion.applied",
+        obj=request,
+        model=model,
+        after={"version": version.version, "target": request.target_label, "gates": results},
+        actor=actor,
+    )
+    return True
+
+
+@transaction.atomic
+def promotion_withdraw(*, request: PromotionRequest, actor, note: str = "") -> PromotionRequest:
+    request = PromotionRequest.objects.select_for_update().select_related("version__model").get(pk=request.pk)
+    if actor.pk != request.requested_by_id:
+        raise PermissionError_("Only the requester may withdraw a promotion request.")
+    if request.status != RequestStatus.OPEN:
+        raise ConflictError(f"Request #{request.pk} is already {request.status}.")
+    request.status = RequestStatus.WITHDRAWN
+    request.closed_at = timezone.now()
+    request.closing_note = note
+    request.save(update_fields=["status", "closed_at", "closing_note"])
+    audit_record(
+        action="promotion.withdrawn", obj=request, model=request.version.model, after={"note": note}, actor=actor
+    )
+    return request
+
+
+@transaction.atomic
+def promotion_recheck(*, request: PromotionRequest, actor) -> PromotionRequest:
+    """Re-evaluate gates (e.g. after new evidence) and apply if the approvals are already in."""
+    request = PromotionRequest.objects.select_for_update().select_related("version__model").get(pk=request.pk)
+    require(
+        permissions.can_edit_model(actor, request.version.model) or permissions.can_decide(actor),
+        "Only the model's owner or team, or an approver, may re-check a promotion request.",
+    )
+    if request.status != RequestStatus.OPEN:
+        raise ConflictError(f"Request #{request.pk} is already {request.status}.")
+    RegisteredModel.objects.select_for_update().filter(pk=request.version.model_id).first()
+    if not _try_apply(request, actor=actor):
+        results, passed = _gate_snapshot(request.version, policy_for(request.version.model))
+        request.gate_results, request.gates_passed, request.gates_evaluated_at = results, passed, timezone.now()
+        request.save(update_fields=["gate_results", "gates_passed", "gates_evaluated_at"])
+    return request

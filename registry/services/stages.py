@@ -1,0 +1,123 @@
+"""Stage moves and aliases: the lifecycle of a version and the names that point at it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mlops_gov.errors import ConflictError, DomainError, NotFoundError, PermissionError_
+from registry import permissions
+from registry.audit import audit_record
+from registry.choices import Stage
+from registry.domain import lifecycle
+from registry.models import ModelAlias, ModelVersion, PromotionRequest, RegisteredModel, StageTransition
+from registry.selectors import is_protected_alias
+from registry.services.common import full_clean, require
+
+
+def record_transition(version, *, from_stage="", to_stage="", alias="", actor=None, request=None) -> None:
+    StageTransition.objects.create(
+        model=version.model,
+        version=version,
+        alias=alias,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=actor.get_username() if getattr(actor, "pk", None) else "system",
+        promotion_request=request,
+    )
+
+
+def move_stage(version: ModelVersion, target: str, *, actor, request: PromotionRequest | None = None) -> ModelVersion:
+    """Change one version's stage (caller holds the model lock); archive the previous production version."""
+    if target == Stage.PRODUCTION:
+        previous = ModelVersion.objects.select_for_update().filter(model=version.model, stage=Stage.PRODUCTION).first()
+        if previous is not None and previous.pk != version.pk:
+            set_stage(previous, Stage.ARCHIVED, actor=actor, request=request, reason="replaced")
+    return set_stage(version, target, actor=actor, request=request)
+
+
+def set_stage(version, target, *, actor, request=None, reason: str = "") -> ModelVersion:
+    before = version.stage
+    version.stage = target
+    version.stage_changed_at = timezone.now()
+    version.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    record_transition(version, from_stage=before, to_stage=target, actor=actor, request=request)
+    after = {"stage": target}
+    if request is not None:
+        after["promotion_request"] = request.pk
+    if reason:
+        after["reason"] = reason
+    audit_record(action="version.stage_changed", obj=version, before={"stage": before}, after=after, actor=actor)
+    return version
+
+
+@transaction.atomic
+def version_transition(*, version: ModelVersion, target: str, actor, archive_existing: bool = False) -> ModelVersion:
+    """A direct stage move. Production is governed: it needs an approved promotion request."""
+    require(permissions.can_edit_model(actor, version.model), "Only the model's owner or team may move versions.")
+    RegisteredModel.objects.select_for_update().filter(pk=version.model_id).first()
+    version = ModelVersion.objects.select_for_update().select_related("model").get(pk=version.pk)
+    if target not in Stage.values:
+        raise DomainError(f"Unknown stage '{target}'; stages are: {', '.join(Stage.values)}.")
+    if target == version.stage:
+        return version
+    try:
+        lifecycle.check_move(version.stage, target)
+    except lifecycle.InvalidTransition as exc:
+        raise ConflictError(str(exc)) from None
+    if lifecycle.needs_promotion_request(target):
+        raise PermissionError_(
+            "A move to production needs an approved promotion request: open one with a justification and wait for "
+            "the approvers."
+        )
+    if archive_existing:
+        for other in ModelVersion.objects.select_for_update().filter(model=version.model, stage=target):
+            set_stage(other, Stage.ARCHIVED, actor=actor, reason="archive_existing_versions")
+    return set_stage(version, target, actor=actor)
+
+
+@transaction.atomic
+def alias_set(*, model: RegisteredModel, alias: str, version: ModelVersion, actor, request=None) -> ModelAlias:
+    if request is None:
+        require(permissions.can_edit_model(actor, model), "Only the model's owner or team may set aliases.")
+        if is_protected_alias(model, alias):
+            raise PermissionError_(
+                f"Alias '{alias}' is protected: it moves only through an approved promotion request."
+            )
+    if version.model_id != model.pk:
+        raise ValidationError({"version": ["The version belongs to another model."]})
+    current = ModelAlias.objects.select_for_update().filter(model=model, alias=alias).first()
+    before = {"alias": alias, "version": current.version.version} if current else None
+    if current is None:
+        current = ModelAlias(model=model, alias=alias, version=version)
+        full_clean(current, exclude=["model", "version"])
+    else:
+        current.version = version
+    current.save()
+    record_transition(version, alias=alias, to_stage="set", actor=actor, request=request)
+    after = {"alias": alias, "version": version.version}
+    if request is not None:
+        after["promotion_request"] = request.pk
+    audit_record(action="alias.set", obj=current, model=model, before=before, after=after, actor=actor)
+    return current
+
+
+@transaction.atomic
+def alias_delete(*, model: RegisteredModel, alias: str, actor) -> None:
+    require(permissions.can_edit_model(actor, model), "Only the model's owner or team may delete aliases.")
+    if is_protected_alias(model, alias):
+        raise PermissionError_(f"Alias '{alias}' is protected: it moves only through an approved promotion request.")
+    current = ModelAlias.objects.select_for_update().filter(model=model, alias=alias).select_related("version").first()
+    if current is None:
+        raise NotFoundError(f"Model '{model.name}' has no alias '{alias}'.")
+    record_transition(current.version, alias=alias, to_stage="removed", actor=actor)
+    audit_record(
+        action="alias.deleted",
+        obj=current,
+        model=model,
+        before={"alias": alias, "version": current.version.version},
+        actor=actor,
+    )
+    current.delete()
