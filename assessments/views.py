@@ -6,7 +6,7 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -18,6 +18,7 @@ from assessments import charts, permissions, selectors, services
 from assessments.api.views import csv_response
 from assessments.forms import AssessmentFilterForm, StartAssessmentForm
 from assessments.models import Assessment
+from mlops_gov.access import permission_required
 from mlops_gov.errors import DomainError
 from registry.models import RegisteredModel
 

@@ -1,13 +1,59 @@
-from django.conf import settings
+"""Template context for every page: the site name and the main navigation.
 
-NAVIGATION = [
-    ("Models", "registry:model-list"),
-    ("Assessments", "assessments:assessment-list"),
-    ("Monitoring", "monitoring:dashboard"),
-    ("Reports", "reports:report-list"),
-    ("Audit", "registry:audit-list"),
+The navigation is one list of `NavItem`s: add a page by appending an item (with the permission it needs, and an
+optional badge function returning a count for the current user, e.g. the requests awaiting their decision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None  # shown only to users holding it (None: every logged-in user)
+    badge: Callable[[Any], int] | None = None  # a count for the user, shown beside the label when > 0
+    badge_label: str = "{count} waiting"  # what a screen reader says for the badge
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("Models", "registry:model-list"),
+    NavItem("Assessments", "assessments:assessment-list"),
+    NavItem("Monitoring", "monitoring:dashboard"),
+    NavItem("Reports", "reports:report-list"),
+    NavItem("Audit", "registry:audit-list"),
 ]
 
 
-def navigation(request):
-    return {"site_name": settings.MLOPS_GOV["SITE_NAME"], "navigation": NAVIGATION}
+def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    items = []
+    for item in NAVIGATION:
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        url = reverse(item.url_name)
+        count = item.badge(user) if item.badge else 0
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "current": request.path == url or (url != "/" and request.path.startswith(url)),
+                "badge": count,
+                "badge_label": item.badge_label.format(count=count),
+            }
+        )
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    return {"site_name": settings.MLOPS_GOV["SITE_NAME"], "navigation": navigation_for(request)}

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # the widget templates, for the project's form renderer (TemplatesSetting)
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -117,6 +118,9 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Form fields render with their label, help and errors beside the input (mlops_gov/forms.py).
+FORM_RENDERER = "mlops_gov.forms.FormRenderer"
+
 # --- Auth -----------------------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -141,6 +145,8 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# A locked-out login answers 429 with a page in the site's layout saying when to try again.
+AXES_LOCKOUT_TEMPLATE = "429.html"
 
 # --- I18N / static / media ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -23,6 +23,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(template_name="auth/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -33,3 +34,6 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("reports/", include("reports.urls")),
 ]
+
+# 403, 404 and 429 render the site's templates (403.html, 404.html; axes renders 429.html); 500 without the database.
+handler500 = "mlops_gov.views.server_error"

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
+from django.templatetags.static import static
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -45,3 +48,14 @@ def me(request):
             "is_superuser": request.user.is_superuser,
         }
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page in the site's layout, rendered without the database (it may be what failed)."""
+    html = loader.get_template("500.html").render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(html)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name none (API responses, files): point them at ours."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

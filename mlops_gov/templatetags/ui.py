@@ -1,0 +1,52 @@
+"""Page helpers: readable durations and sortable column headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def duration(value: Any) -> str:
+    """Seconds (or a timedelta) for people: "340 ms" under a second, "4.2 s" under a minute, then "3 min 5 s"."""
+    if value is None or value == "":
+        return "—"
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: dict[str, Any], label: str, key: str, param: str = "ordering") -> str:
+    """A <th> whose link sorts the list by `key` (again: reversed), keeping the other filters; aria-sort says how."""
+    request = context["request"]
+    current = request.GET.get(param, "")
+    query: QueryDict = request.GET.copy()
+    query.pop("page", None)
+    if current == key:
+        query[param], state, arrow = f"-{key}", "ascending", " ▲"
+    elif current == f"-{key}":
+        query[param], state, arrow = key, "descending", " ▼"
+    else:
+        query[param], state, arrow = key, "", ""
+    aria = format_html(' aria-sort="{}"', state) if state else ""
+    return format_html(
+        '<th scope="col"{}><a class="sort" href="?{}">{}<span aria-hidden="true">{}</span></a></th>',
+        aria,
+        query.urlencode(),
+        label,
+        arrow,
+    )
