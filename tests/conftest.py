@@ -6,10 +6,13 @@ from django.db.backends.signals import connection_created
 
 
 def _allow_test_flush(sender, connection, **kwargs):
-    # The audit table refuses TRUNCATE on PostgreSQL unless the session opts in; the test runner's flush does.
+    # The audit table refuses TRUNCATE on PostgreSQL (DELETE on SQLite) unless the session opts in; the test runner's
+    # flush does (see registry.audit.sqlite).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET mlops_gov.allow_audit_truncate = 'on'")
+    elif connection.vendor == "sqlite":
+        connection.allow_audit_truncate = True
 
 
 connection_created.connect(_allow_test_flush, dispatch_uid="tests.allow_audit_truncate")
