@@ -10,11 +10,12 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from mlops_gov.errors import ConflictError
-from registry.choices import RequestStatus, Stage
+from registry.choices import MODEL_CARD_FIELDS, RequestStatus, Stage
 from registry.models import (
     Approval,
     AuditEvent,
     ModelAlias,
+    ModelCard,
     ModelVersion,
     PromotionPolicy,
     PromotionRequest,
@@ -166,3 +167,67 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
             }
         )
     return cards
+
+
+# --- authoring pages ------------------------------------------------------------------------------------------------
+
+
+def policy_of(model: RegisteredModel) -> PromotionPolicy | None:
+    return PromotionPolicy.objects.filter(risk_tier=model.risk_tier).first()
+
+
+def version_get(*, model_name: str, number: int) -> ModelVersion | None:
+    return (
+        ModelVersion.objects.select_related("model__team", "model__owner", "created_by", "parent", "card")
+        .prefetch_related("aliases")
+        .filter(model__name=model_name, version=number)
+        .first()
+    )
+
+
+def card_completeness(card: ModelCard | None, policy: PromotionPolicy | None) -> list[dict[str, Any]]:
+    """Per card field: filled in or not, and whether the model's policy requires it for production."""
+    required = set((policy.required_card_fields if policy else []) or [])
+    return [
+        {
+            "name": name,
+            "label": ModelCard._meta.get_field(name).verbose_name.capitalize(),
+            "filled": bool(card is not None and str(getattr(card, name) or "").strip()),
+            "required": name in required,
+        }
+        for name in MODEL_CARD_FIELDS
+    ]
+
+
+def open_requests_for(version: ModelVersion) -> QuerySet[PromotionRequest]:
+    return PromotionRequest.objects.filter(version=version, status=RequestStatus.OPEN).order_by("created_at")
+
+
+def applied_summary(request: PromotionRequest) -> dict[str, Any]:
+    """What applying a request changed: the version and its new place, and the versions it archived."""
+    archived = (
+        StageTransition.objects.filter(promotion_request=request, to_stage=Stage.ARCHIVED, alias="")
+        .exclude(version_id=request.version_id)
+        .values_list("version__version", flat=True)
+    )
+    target = f"@{request.alias}" if request.alias else "in production"
+    return {
+        "version": request.version.version,
+        "model": request.version.model.name,
+        "target": target,
+        "archived": sorted(archived),
+    }
+
+
+def approval_progress(request: PromotionRequest) -> tuple[int, int]:
+    """(distinct approvals from people other than the requester, approvals needed now)."""
+    approvals = (
+        request.decisions.filter(decision="approve")
+        .exclude(approver_id=request.requested_by_id)
+        .values("approver")
+        .distinct()
+        .count()
+    )
+    policy = PromotionPolicy.objects.filter(risk_tier=request.version.model.risk_tier).first()
+    needed = max(request.approvals_required, policy.approvals_required if policy else 0)
+    return approvals, needed

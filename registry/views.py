@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mlops_gov.access import permission_required
 from mlops_gov.csv_export import iter_csv
-from mlops_gov.errors import DomainError
+from mlops_gov.errors import DomainError, PermissionError_
 from registry import permissions, selectors, services
 from registry.audit import audit_head, audit_record, audit_verify
-from registry.choices import RequestStatus
-from registry.forms import AsOfForm, AuditFilterForm, DecisionForm, ModelFilterForm, PromotionRequestForm
+from registry.choices import RequestKind, RequestStatus, Stage
+from registry.domain import lifecycle
+from registry.forms import (
+    AliasForm,
+    AliasRequestForm,
+    AsOfForm,
+    AuditFilterForm,
+    CardForm,
+    DecisionForm,
+    ModelFilterForm,
+    ModelForm,
+    PromotionRequestForm,
+    VersionForm,
+)
 from registry.models import ModelVersion, PromotionRequest, RegisteredModel
 
 AUDIT_CSV_HEADER = (
@@ -67,29 +84,9 @@ def model_detail(request, name: str):
         "can_edit": permissions.can_edit_model(request.user, model),
         "as_of_form": as_of_form,
         "as_of": as_of,
-        "request_form": PromotionRequestForm(),
+        "protected_aliases": _protected(model),
     }
     return render(request, "registry/model_detail.html", context)
-
-
-@login_required
-@require_POST
-def request_create(request, name: str, version: int):
-    model_version = get_object_or_404(ModelVersion.objects.select_related("model"), model__name=name, version=version)
-    form = PromotionRequestForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give a justification for the promotion.")
-        return redirect("registry:model-detail", name=name)
-    try:
-        promotion, created = services.promotion_request_create(
-            version=model_version, actor=request.user, justification=form.cleaned_data["justification"]
-        )
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, _message(exc))
-        return redirect("registry:model-detail", name=name)
-    if not created:
-        messages.info(request, f"Request #{promotion.pk} is already open for this version.")
-    return redirect("registry:request-detail", pk=promotion.pk)
 
 
 @login_required
@@ -143,8 +140,31 @@ def request_decide(request, pk: int):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Your decision was recorded.")
+        promotion.refresh_from_db()
+        messages.success(request, _decision_message(promotion, request.user))
     return redirect("registry:request-detail", pk=pk)
+
+
+def _applied_message(promotion: PromotionRequest) -> str:
+    summary = selectors.applied_summary(promotion)
+    text = f"v{summary['version']} of {summary['model']} is now {summary['target']}"
+    if summary["archived"]:
+        text += "; " + ", ".join(f"v{n}" for n in summary["archived"]) + " archived"
+    return text + "."
+
+
+def _decision_message(promotion: PromotionRequest, user) -> str:
+    if promotion.status == RequestStatus.APPLIED:
+        return _applied_message(promotion)
+    if promotion.status == RequestStatus.REJECTED:
+        return f"You rejected request #{promotion.pk}; it is closed and the requester is told."
+    approvals, needed = selectors.approval_progress(promotion)
+    if approvals < needed:
+        return f"Your approval is recorded: {approvals} of {needed}; request #{promotion.pk} waits for more approvers."
+    return (
+        f"Your approval is recorded ({approvals} of {needed}), but it was not applied: a gate fails now "
+        "(see the gates below). It applies once the evidence is fixed and the request is re-checked."
+    )
 
 
 @login_required
@@ -217,3 +237,384 @@ def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
     return str(exc)
+
+
+# --- authoring: every write goes through the registry service the API uses ----------------------------------------
+
+
+def _form_error(form: forms.Form, exc: Exception, field: str | None = None) -> None:
+    """Put a service's refusal on the form: a field's own message next to it, anything else above the form."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return
+    form.add_error(field if field in form.fields else None, _message(exc))
+
+
+def _protected(model: RegisteredModel) -> list[str]:
+    policy = selectors.policy_of(model)
+    return list((policy.protected_aliases if policy else []) or [])
+
+
+def _editable_model(request: HttpRequest, name: str) -> RegisteredModel:
+    model = get_object_or_404(RegisteredModel.objects.select_related("owner", "team"), name=name)
+    if not permissions.can_edit_model(request.user, model):
+        raise PermissionDenied("Only the model's owner or team may change it.")
+    return model
+
+
+def _version(name: str, number: int) -> ModelVersion:
+    version = selectors.version_get(model_name=name, number=number)
+    if version is None:
+        raise Http404("No such version.")
+    return version
+
+
+def _editable_version(request: HttpRequest, name: str, number: int) -> ModelVersion:
+    version = _version(name, number)
+    if not permissions.can_edit_model(request.user, version.model):
+        raise PermissionDenied("Only the model's owner or team may change its versions.")
+    return version
+
+
+@login_required
+def model_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_create_models(request.user):
+        raise PermissionDenied("Your role cannot register models.")
+    form = ModelForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            model = services.model_create(actor=request.user, **data)
+        except (DomainError, ValidationError) as exc:
+            _form_error(form, exc, field="name")
+        else:
+            messages.success(request, f"Registered {model.name}. Next: add its first version.")
+            return redirect("registry:version-create", name=model.name)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "registry/model_form.html", {"form": form, "model": None}, status=status)
+
+
+@login_required
+def model_edit(request: HttpRequest, name: str) -> HttpResponse:
+    model = _editable_model(request, name)
+    form = ModelForm(request.POST or None, user=request.user, editing=True, initial=ModelForm.initial_for(model))
+    if request.method == "POST" and form.is_valid():
+        changes = {key: value for key, value in form.cleaned_data.items() if key in form.changed_data}
+        if "team" in changes and changes["team"] is None:
+            del changes["team"]
+        try:
+            if changes:
+                services.model_update(model=model, actor=request.user, **changes)
+        except (DomainError, ValidationError) as exc:
+            _form_error(form, exc, field="risk_tier" if "risk tier" in str(exc) else None)
+        else:
+            messages.success(request, f"Saved {model.name}." if changes else "Nothing changed.")
+            return redirect("registry:model-detail", name=model.name)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "registry/model_form.html", {"form": form, "model": model}, status=status)
+
+
+@login_required
+def model_delete(request: HttpRequest, name: str) -> HttpResponse:
+    model = _editable_model(request, name)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.model_delete(model=model, actor=request.user)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"Deleted {name}.")
+            return redirect("registry:model-list")
+    context = {"title": f"Delete {name}?", "object": model, "error": error, "cancel": model_url(model)}
+    return render(request, "registry/confirm_delete.html", context, status=409 if error else 200)
+
+
+def model_url(model: RegisteredModel) -> str:
+    return reverse("registry:model-detail", args=[model.name])
+
+
+def version_url(version: ModelVersion) -> str:
+    return reverse("registry:version-detail", args=[version.model.name, version.version])
+
+
+@login_required
+def version_create(request: HttpRequest, name: str) -> HttpResponse:
+    model = _editable_model(request, name)
+    form = VersionForm(request.POST or None, model=model)
+    if request.method == "POST" and form.is_valid():
+        data = {key: value for key, value in form.cleaned_data.items() if value not in (None, "", {})}
+        source_uri = data.pop("source_uri")
+        try:
+            version = services.version_create(model=model, actor=request.user, source_uri=source_uri, **data)
+        except (DomainError, ValidationError) as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Added v{version.version} of {model.name}. Next: fill in its model card.")
+            return redirect("registry:card-edit", name=model.name, version=version.version)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "registry/version_form.html", {"form": form, "model": model}, status=status)
+
+
+@login_required
+def version_edit(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    model_version = _editable_version(request, name, version)
+    form = VersionForm(
+        request.POST or None, model=model_version.model, editing=True, initial=VersionForm.initial_for(model_version)
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {key: value for key, value in form.cleaned_data.items() if key in form.changed_data}
+        try:
+            if changes:
+                services.version_update(version=model_version, actor=request.user, **changes)
+        except (DomainError, ValidationError) as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Saved v{version}." if changes else "Nothing changed.")
+            return redirect(version_url(model_version))
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "model": model_version.model, "version": model_version}
+    return render(request, "registry/version_form.html", context, status=status)
+
+
+@login_required
+def version_delete(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    model_version = _editable_version(request, name, version)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.version_delete(version=model_version, actor=request.user)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"Deleted v{version} of {name}.")
+            return redirect("registry:model-detail", name=name)
+    context = {
+        "title": f"Delete v{version} of {name}?",
+        "object": model_version,
+        "error": error,
+        "cancel": version_url(model_version),
+    }
+    return render(request, "registry/confirm_delete.html", context, status=409 if error else 200)
+
+
+def _version_context(request: HttpRequest, version: ModelVersion, **forms_: Any) -> dict[str, Any]:
+    model = version.model
+    policy = selectors.policy_of(model)
+    card = getattr(version, "card", None)
+    completeness = selectors.card_completeness(card, policy)
+    protected = list((policy.protected_aliases if policy else []) or [])
+    moves = [
+        target
+        for target in lifecycle.ALLOWED_MOVES.get(version.stage, ())
+        if not lifecycle.needs_promotion_request(target)
+    ]
+    context = {
+        "model": model,
+        "version": version,
+        "card": card,
+        "completeness": completeness,
+        "card_filled": sum(1 for row in completeness if row["filled"]),
+        "policy": policy,
+        "can_edit": permissions.can_edit_model(request.user, model),
+        "moves": moves,
+        "open_requests": selectors.open_requests_for(version),
+        "aliases": selectors.alias_list(model=model),
+        "protected_aliases": protected,
+        "request_form": PromotionRequestForm(),
+        "alias_form": AliasForm(),
+        "alias_request_form": AliasRequestForm(protected=protected) if protected else None,
+    }
+    context.update(forms_)
+    return context
+
+
+@login_required
+@permission_required("registry.view_registeredmodel", raise_exception=True)
+def version_detail(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    model_version = _version(name, version)
+    return render(request, "registry/version_detail.html", _version_context(request, model_version))
+
+
+@login_required
+def card_edit(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    model_version = _editable_version(request, name, version)
+    card = getattr(model_version, "card", None)
+    form = CardForm(request.POST or None, instance=card)
+    if request.method == "POST" and form.is_valid():
+        changes = {key: form.cleaned_data[key] for key in form.changed_data}
+        try:
+            if changes:
+                services.card_update(version=model_version, actor=request.user, **changes)
+        except (DomainError, ValidationError) as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Saved the model card." if changes else "Nothing changed in the model card.")
+            return redirect(version_url(model_version))
+    policy = selectors.policy_of(model_version.model)
+    completeness = {row["name"]: row for row in selectors.card_completeness(card, policy)}
+    fields = [(form[name], completeness[name]) for name in form.fields]
+    context = {
+        "form": form,
+        "fields": fields,
+        "model": model_version.model,
+        "version": model_version,
+        "card_filled": sum(1 for row in completeness.values() if row["filled"]),
+        "card_total": len(completeness),
+    }
+    return render(request, "registry/card_form.html", context, status=400 if form.errors else 200)
+
+
+STAGE_CONSEQUENCES = {
+    Stage.STAGING: "It becomes a candidate for production: you can then request production for it.",
+    Stage.ARCHIVED: "It is retired: no alias or promotion should point at it. You can bring it back to staging later.",
+}
+
+
+@login_required
+def stage_move(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    """A confirmation page (GET ?to=stage) and the move itself (POST), for moves that need no approval."""
+    model_version = _editable_version(request, name, version)
+    target = request.POST.get("target") if request.method == "POST" else request.GET.get("to", "")
+    allowed = [t for t in lifecycle.ALLOWED_MOVES.get(model_version.stage, ()) if t != Stage.PRODUCTION]
+    error = ""
+    if target == Stage.PRODUCTION:
+        error = "A move to production needs an approved promotion request: request production on the version page."
+    elif target not in allowed:
+        choices = ", ".join(allowed) or "nothing"
+        error = f"v{version} is in {model_version.stage}; from there it can move to {choices} without approval."
+    elif request.method == "POST":
+        try:
+            services.version_transition(version=model_version, target=target, actor=request.user)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"Moved v{version} of {name} from {model_version.stage} to {target}.")
+            return redirect(version_url(model_version))
+    if error and request.method == "POST":
+        messages.error(request, error)
+        return redirect(version_url(model_version))
+    context = {
+        "model": model_version.model,
+        "version": model_version,
+        "target": target,
+        "error": error,
+        "consequence": STAGE_CONSEQUENCES.get(target, ""),
+        "is_production": model_version.stage == Stage.PRODUCTION,
+    }
+    return render(request, "registry/stage_confirm.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def alias_set(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    model_version = _editable_version(request, name, version)
+    form = AliasForm(request.POST)
+    if form.is_valid():
+        alias = form.cleaned_data["alias"]
+        if alias in _protected(model_version.model):
+            form.add_error(
+                "alias",
+                f"'{alias}' is protected: it moves only through an approved request. Use 'Request a protected "
+                "alias' below.",
+            )
+        else:
+            try:
+                services.alias_set(model=model_version.model, alias=alias, version=model_version, actor=request.user)
+            except (DomainError, ValidationError) as exc:
+                _form_error(form, exc, field="alias")
+            else:
+                messages.success(request, f"@{alias} now points to v{version} of {name}.")
+                return redirect(version_url(model_version))
+    context = _version_context(request, model_version, alias_form=form)
+    return render(request, "registry/version_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def alias_remove(request: HttpRequest, name: str, alias: str) -> HttpResponse:
+    model = _editable_model(request, name)
+    try:
+        services.alias_delete(model=model, alias=alias, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Removed @{alias} from {name}.")
+    return redirect("registry:model-detail", name=name)
+
+
+@login_required
+def request_create(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    """Request production: from staging, or (``stage_first``) move to staging and request in one step."""
+    model_version = _version(name, version)
+    form = PromotionRequestForm(request.POST or None)
+    stage_first = model_version.stage in (Stage.NONE, Stage.ARCHIVED)
+    if model_version.stage == Stage.PRODUCTION:
+        messages.info(request, f"v{version} is already in production.")
+        return redirect(version_url(model_version))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                if stage_first:
+                    services.version_transition(version=model_version, target=Stage.STAGING, actor=request.user)
+                promotion, created = services.promotion_request_create(
+                    version=model_version, actor=request.user, justification=form.cleaned_data["justification"]
+                )
+        except PermissionError_ as exc:
+            messages.error(request, str(exc))
+            return redirect(version_url(model_version))
+        except (DomainError, ValidationError) as exc:
+            _form_error(form, exc, field="justification")
+        else:
+            if created:
+                staged = f"Moved v{version} to staging and requested" if stage_first else "Requested"
+                text = f"{staged} production for v{version}: request #{promotion.pk} awaits approvers."
+                messages.success(request, text)
+            else:
+                messages.info(request, f"Request #{promotion.pk} is already open for this version.")
+            return redirect("registry:request-detail", pk=promotion.pk)
+    context = _version_context(request, model_version, request_form=form)
+    context["focus_request"] = True
+    return render(request, "registry/version_detail.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def alias_request(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    model_version = _editable_version(request, name, version)
+    form = AliasRequestForm(request.POST, protected=_protected(model_version.model))
+    if form.is_valid():
+        try:
+            promotion, created = services.promotion_request_create(
+                version=model_version,
+                actor=request.user,
+                justification=form.cleaned_data["justification"],
+                kind=RequestKind.ALIAS,
+                alias=form.cleaned_data["alias"],
+            )
+        except (DomainError, ValidationError) as exc:
+            _form_error(form, exc, field="justification")
+        else:
+            label = "Requested" if created else "Already open:"
+            messages.success(request, f"{label} @{promotion.alias} for v{version}: request #{promotion.pk}.")
+            return redirect("registry:request-detail", pk=promotion.pk)
+    context = _version_context(request, model_version, alias_request_form=form)
+    return render(request, "registry/version_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def request_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    promotion = get_object_or_404(PromotionRequest, pk=pk)
+    try:
+        promotion = services.promotion_recheck(request=promotion, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        if promotion.status == RequestStatus.APPLIED:
+            messages.success(request, _applied_message(promotion))
+        else:
+            state = "all gates pass" if promotion.gates_passed else "some gates still fail"
+            messages.info(request, f"Gates re-evaluated: {state}.")
+    return redirect("registry:request-detail", pk=pk)
