@@ -24,8 +24,21 @@ class NavItem:
     badge_label: str = "{count} waiting"  # what a screen reader says for the badge
 
 
+def _awaiting_decision(user: Any) -> int:
+    from registry.selectors import awaiting_count
+
+    return awaiting_count(user)
+
+
 NAVIGATION: list[NavItem] = [
     NavItem("Models", "registry:model-list"),
+    NavItem(
+        "Approvals",
+        "registry:approvals",
+        permission="registry.decide_promotionrequest",
+        badge=_awaiting_decision,
+        badge_label="{count} awaiting your decision",
+    ),
     NavItem("Assessments", "assessments:assessment-list"),
     NavItem("Monitoring", "monitoring:dashboard"),
     NavItem("Reports", "reports:report-list"),

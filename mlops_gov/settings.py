@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "assessments",
     "monitoring",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,9 @@ class GateResult:
     name: str
     passed: bool
     detail: str
+    # False when the gate passed only because the policy configures nothing for it (e.g. no metric thresholds):
+    # pages show it as "not configured", not as a green pass.
+    configured: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +64,8 @@ def model_card_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResul
     required = list(policy.required_card_fields or [])
     if card is None:
         return GateResult("model_card", False, "The version has no model card.")
+    if not required:
+        return GateResult("model_card", True, "The policy requires no model-card fields.", configured=False)
     missing = [f for f in required if not str(getattr(card, f, "") or "").strip()]
     if missing:
         return GateResult("model_card", False, f"Model card fields missing: {', '.join(missing)}.")
@@ -70,7 +75,7 @@ def model_card_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResul
 def metrics_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
     thresholds = policy.metric_thresholds or {}
     if not thresholds:
-        return GateResult("metrics", True, "The policy sets no metric thresholds.")
+        return GateResult("metrics", True, "The policy sets no metric thresholds.", configured=False)
     failures, passes = [], []
     for metric, bound in sorted(thresholds.items()):
         value = (version.metrics or {}).get(metric)

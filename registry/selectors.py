@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -231,3 +232,104 @@ def approval_progress(request: PromotionRequest) -> tuple[int, int]:
     policy = PromotionPolicy.objects.filter(risk_tier=request.version.model.risk_tier).first()
     needed = max(request.approvals_required, policy.approvals_required if policy else 0)
     return approvals, needed
+
+
+# --- approvals inbox and the evidence behind a request --------------------------------------------------------------
+
+_EVIDENCE_PATTERNS = (
+    ("assessment", re.compile(r"Assessment #(\d+)"), "assessments:assessment-detail", "Assessment #{}"),
+    ("drift_check", re.compile(r"[Dd]rift check #(\d+)"), "monitoring:check-detail", "Drift check #{}"),
+)
+
+
+def awaiting_count(user) -> int:
+    """How many requests wait for this user's decision (0 for anyone who may not decide)."""
+    from registry import permissions
+
+    if not permissions.can_decide(user):
+        return 0
+    return requests_awaiting(user).count()
+
+
+def approvals_inbox(user) -> QuerySet[PromotionRequest]:
+    """The requests this approver may decide, oldest first (the longest wait is served first)."""
+    return requests_awaiting(user).select_related("version__model").order_by("created_at", "id")
+
+
+def gate_status(gate: dict[str, Any]) -> str:
+    """'passed', 'failed' or 'not_configured' (passed only because the policy sets nothing to check)."""
+    if not gate.get("passed"):
+        return "failed"
+    if gate.get("configured") is False:
+        return "not_configured"
+    detail = str(gate.get("detail", ""))
+    # Results stored before gates said so themselves.
+    if detail.startswith(("The policy sets no metric thresholds", "All 0 required model-card fields")):
+        return "not_configured"
+    return "passed"
+
+
+def gate_summary(request: PromotionRequest) -> dict[str, int]:
+    summary = {"passed": 0, "failed": 0, "not_configured": 0}
+    for gate in request.gate_results or []:
+        summary[gate_status(gate)] += 1
+    return summary
+
+
+def _evidence_links(gate: dict[str, Any], version: ModelVersion) -> list[dict[str, str]]:
+    links: list[dict[str, str]] = []
+    evidence = gate.get("evidence") if isinstance(gate.get("evidence"), dict) else {}
+    text = str(gate.get("detail", ""))
+    for key, pattern, url_name, label in _EVIDENCE_PATTERNS:
+        ident = evidence.get(key) or evidence.get(f"{key}_id")
+        if ident is None:
+            match = pattern.search(text)
+            ident = match.group(1) if match else None
+        if ident is not None:
+            links.append({"label": label.format(ident), "url": reverse(url_name, args=[int(ident)])})
+    version_url = reverse("registry:version-detail", args=[version.model.name, version.version])
+    if gate.get("name") == "model_card":
+        links.append({"label": f"Model card of v{version.version}", "url": version_url + "#card"})
+    if gate.get("name") == "metrics":
+        links.append({"label": f"Metrics of v{version.version}", "url": version_url + "#lineage"})
+    return links
+
+
+def request_evidence(request: PromotionRequest) -> dict[str, Any]:
+    """Every gate with its status and links to what it judged, the governance report preview, and the policy."""
+    version = request.version
+    model = version.model
+    gates = [
+        {**gate, "status": gate_status(gate), "links": _evidence_links(gate, version)}
+        for gate in request.gate_results or []
+    ]
+    snapshot = getattr(request, "policy_snapshot", None)
+    policy = policy_of(model)
+    return {
+        "gates": gates,
+        "report_url": reverse("reports:model-preview", args=[model.name]) + f"?version={version.version}",
+        "card_url": reverse("registry:version-detail", args=[model.name, version.version]) + "#card",
+        "drift_url": reverse("monitoring:version-detail", args=[model.name, version.version]),
+        "policy_snapshot": snapshot if isinstance(snapshot, dict) and snapshot else None,
+        "policy": policy,
+        "approvals": approval_progress(request),
+    }
+
+
+def eligible_approvers(request: PromotionRequest) -> QuerySet:
+    """Who may decide ``request``: active approvers (and administrators), never its requester."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.filter(content_type__app_label="registry", codename="decide_promotionrequest").first()
+    holders = Q(is_superuser=True)
+    if perm is not None:
+        holders |= Q(groups__permissions=perm) | Q(user_permissions=perm)
+    return (
+        get_user_model()
+        .objects.filter(holders, is_active=True)
+        .exclude(pk=request.requested_by_id)
+        .exclude(approvals__request=request)
+        .distinct()
+        .order_by("pk")
+    )

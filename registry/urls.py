@@ -6,6 +6,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.model_list, name="model-list"),
     path("new/", views.model_create, name="model-create"),
+    path("approvals/", views.approvals_inbox, name="approvals"),
     path("requests/", views.request_list, name="request-list"),
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
     path("requests/<int:pk>/decide/", views.request_decide, name="request-decide"),

@@ -112,14 +112,31 @@ def request_detail(request, pk: int):
         and promotion.requested_by_id != user.pk
         and not any(d.approver_id == user.pk for d in promotion.decisions.all())
     )
+    evidence = selectors.request_evidence(promotion)
     context = {
         "promotion": promotion,
         "form": DecisionForm(),
         "can_decide": can_decide,
         "is_requester": promotion.requested_by_id == user.pk,
-        "approvals": sum(1 for d in promotion.decisions.all() if d.decision == "approve"),
+        "can_recheck": promotion.status == RequestStatus.OPEN
+        and (permissions.can_edit_model(user, promotion.version.model) or permissions.can_decide(user)),
+        "approvals": evidence["approvals"][0],
+        "approvals_needed": evidence["approvals"][1],
+        "evidence": evidence,
     }
     return render(request, "registry/request_detail.html", context)
+
+
+@login_required
+def approvals_inbox(request: HttpRequest) -> HttpResponse:
+    """The signed-in approver's inbox: requests they may decide (never their own), oldest first."""
+    if not permissions.can_decide(request.user):
+        raise PermissionDenied("Only approvers have an approvals inbox.")
+    rows = [
+        {"request": r, "gates": selectors.gate_summary(r), "age": timezone.now() - r.created_at}
+        for r in selectors.approvals_inbox(request.user)[:200]
+    ]
+    return render(request, "registry/approvals.html", {"rows": rows})
 
 
 @login_required

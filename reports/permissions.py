@@ -15,7 +15,19 @@ def can_read_model_reports(user, model: RegisteredModel | None) -> bool:
         return False
     if user.is_superuser or is_auditor(user):
         return True
-    return model is not None and is_model_team_member(user, model)
+    if model is None:
+        return False
+    return is_model_team_member(user, model) or is_reviewing(user, model)
+
+
+def is_reviewing(user, model: RegisteredModel) -> bool:
+    """An approver reads the report of a model while one of its promotion requests is open (the evidence)."""
+    from registry.choices import RequestStatus
+    from registry.models import PromotionRequest
+
+    return user.has_perm("registry.decide_promotionrequest") and (
+        PromotionRequest.objects.filter(version__model=model, status=RequestStatus.OPEN).exists()
+    )
 
 
 def can_generate_model_report(user, model: RegisteredModel) -> bool:
