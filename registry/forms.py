@@ -60,18 +60,11 @@ class KeyValueWidget(forms.Widget):
     """Rows of key and value inputs (``<name>-key`` / ``<name>-value``), a few blank ones to add to."""
 
     template_name = "registry/widgets/key_value.html"
+    use_fieldset = True  # the field's label becomes the legend of its rows
 
     def __init__(self, noun: str = "Entry", attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.noun = noun
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
-        # The project's templates (not the form renderer's built-in ones) hold this widget's markup.
-        from django.template.loader import render_to_string
-        from django.utils.safestring import mark_safe
-
-        html = render_to_string(self.template_name, self.get_context(name, value, attrs))
-        return mark_safe(html)
 
     def value_from_datadict(self, data, files, name: str) -> list[tuple[str, str]]:
         keys = data.getlist(f"{name}-key") if hasattr(data, "getlist") else []

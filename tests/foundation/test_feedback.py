@@ -23,9 +23,11 @@ def test_error_messages_are_styled_as_errors_and_interrupt(client, personas):
 
     model = make_model(personas)
     version = make_version(personas, model)
-    client.force_login(personas.scientist)
+    # Someone outside the model's team asks for production: refused with an error message (a form error, such as
+    # an empty justification, stays on the form instead).
+    client.force_login(personas.outsider)
     url = reverse("registry:request-create", args=[model.name, version.version])
-    html = client.post(url, {"justification": ""}, follow=True).content.decode()
+    html = client.post(url, {"justification": "Ready."}, follow=True).content.decode()
     divs = _message_divs(html)
     assert len(divs) == 1
     assert 'class="message message-error"' in divs[0] and 'role="alert"' in divs[0]
