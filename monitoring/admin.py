@@ -59,13 +59,12 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry the selected failed or pending deliveries now")
     def retry_now(self, request, queryset):
-        from monitoring.tasks import deliver
-
-        ids = list(queryset.exclude(status="succeeded").values_list("pk", flat=True))
-        queryset.filter(pk__in=ids).update(status="pending", next_attempt_at=None)
-        for pk in ids:
-            deliver.delay(pk)
-        self.message_user(request, f"{len(ids)} deliveries queued.")
+        try:
+            ids = services.delivery_retry(deliveries=list(queryset), actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return
+        self.message_user(request, f"{len(ids)} deliveries queued; succeeded ones are left alone.")
 
 
 class MonitoringConfigForm(forms.ModelForm):

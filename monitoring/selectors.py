@@ -9,13 +9,40 @@ from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, V
 from django.urls import reverse
 from django.utils import timezone
 
+from mlops_gov.errors import NotFoundError
 from mlops_gov.jobs import JobStatus
 from monitoring import charts
-from monitoring.models import Alert, AlertRule, Dataset, Delivery, DriftCheck, WebhookEndpoint
+from monitoring.models import (
+    Alert,
+    AlertRule,
+    Dataset,
+    DatasetKind,
+    Delivery,
+    DriftCheck,
+    MonitoringConfig,
+    WebhookEndpoint,
+)
 from registry.choices import Stage
-from registry.models import ModelVersion
+from registry.models import ModelVersion, RegisteredModel
 
 REPORT_CHECKS = 30
+
+
+def config_for(model: RegisteredModel) -> MonitoringConfig:
+    """The model's monitoring settings, or the defaults (unsaved) when it has none yet."""
+    config = MonitoringConfig.objects.filter(model=model).first()
+    return config or MonitoringConfig(model=model)
+
+
+def latest_reference(version: ModelVersion) -> Dataset | None:
+    return Dataset.objects.filter(version=version, kind=DatasetKind.REFERENCE).order_by("-created_at", "-id").first()
+
+
+def get_check(pk: int) -> DriftCheck:
+    check = DriftCheck.objects.select_related("version__model", "reference", "current").filter(pk=pk).first()
+    if check is None:
+        raise NotFoundError(f"No drift check #{pk}.")
+    return check
 
 
 def check_list(*, version: ModelVersion | None = None, model=None) -> QuerySet[DriftCheck]:

@@ -1,8 +1,12 @@
-"""Celery tasks of the monitoring app: thin wrappers that load by id and call a service."""
+"""Celery tasks of the monitoring app: thin wrappers that load by id and call a service.
+
+Services import this module to enqueue; tasks import services inside their bodies, so the two never import each
+other at load time. Celery's own types (the time limit) stay here."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from mlops_gov.context import acting
@@ -19,7 +23,11 @@ def run_drift_check(check_id: int, hold_seconds: float = 0) -> bool:
     from monitoring import services
 
     with acting(channel="task"):
-        return services.check_run(check_id=check_id, hold_seconds=hold_seconds)
+        try:
+            return services.check_run(check_id=check_id, hold_seconds=hold_seconds, interrupts=(SoftTimeLimitExceeded,))
+        except SoftTimeLimitExceeded:
+            services.check_fail(check_id=check_id, message="The check took longer than the time limit and was stopped.")
+            return True
 
 
 @shared_task(name="monitoring.deliver", acks_late=True, soft_time_limit=60, time_limit=90)
@@ -42,8 +50,8 @@ def sweep() -> dict:
 @shared_task(name="monitoring.build_report", soft_time_limit=900, time_limit=960)
 def build_report(check_id: int) -> bool:
     """Evidently's HTML report for a large check, built off the web request and cached as a file."""
-    from monitoring import services
+    from monitoring import selectors, services
 
     with acting(channel="task"):
-        services.check_report_html(services.get_check(check_id))
+        services.check_report_html(selectors.get_check(check_id))
     return True

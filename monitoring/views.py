@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -79,7 +78,7 @@ def version_detail(request, name: str, version: int):
         "version": model_version,
         "datasets": selectors.dataset_list(version=model_version)[:50],
         "checks": selectors.check_list(version=model_version)[:50],
-        "config": services.config_for(model_version.model),
+        "config": selectors.config_for(model_version.model),
         "can_run": permissions.can_run_checks(request.user, model_version.model),
     }
     return render(request, "monitoring/version_detail.html", context)
@@ -120,10 +119,7 @@ def check_report(request, pk: int):
     large = check.reference.n_rows + check.current.n_rows > INLINE_REPORT_ROWS
     if large and not check.report_file and check.status == "succeeded":
         # Evidently needs a minute and gigabytes at a million rows: build it in a worker, this page refreshes.
-        if cache.add(f"monitoring:report-queued:{check.pk}", True, timeout=900):
-            from monitoring.tasks import build_report
-
-            build_report.delay(check.pk)
+        services.check_report_build_request(check)
         return render(request, "monitoring/report_pending.html", {"check": check}, status=202)
     try:
         html = services.check_report_html(check)

@@ -15,7 +15,7 @@ from mlops_gov.errors import DomainError, NotFoundError, PermissionError_
 from mlops_gov.jobs import JobStatus
 from registry.audit import audit_record
 from registry.models import ModelVersion, RegisteredModel
-from reports import permissions, rendering, selectors
+from reports import permissions, rendering, selectors, tasks
 from reports.choices import ReportKind, ReportTrigger, ReportVariant
 from reports.models import GovernanceReport
 
@@ -125,9 +125,7 @@ def report_request(
         actor=actor,
     )
     if enqueue:
-        from reports.tasks import generate_report
-
-        transaction.on_commit(lambda: generate_report.delay(report.pk))
+        transaction.on_commit(lambda: tasks.generate_report.delay(report.pk))
     return report
 
 

@@ -1,4 +1,7 @@
-"""Celery tasks of the reports app: thin, load by id, call the service."""
+"""Celery tasks of the reports app: thin, load by id, call the service.
+
+Services import this module to enqueue; tasks import services inside their bodies, so the two never import each
+other at load time."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from mlops_gov import context
-from reports import services
 from reports.models import GovernanceReport
 
 # Rendering is bounded: a report that takes longer than this fails with a clear message.
@@ -22,6 +24,8 @@ HARD_LIMIT_SECONDS = 6 * 60
     time_limit=HARD_LIMIT_SECONDS,
 )
 def generate_report(report_id: int) -> str:
+    from reports import services
+
     report = GovernanceReport.objects.select_related("requested_by").filter(pk=report_id).first()
     if report is None:
         return "missing"

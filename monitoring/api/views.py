@@ -139,7 +139,7 @@ class ConfigViewSet(viewsets.GenericViewSet):
         return get_object_or_404(RegisteredModel, name=model_name)
 
     def retrieve(self, request, model_name: str):
-        return Response(s.ConfigSerializer(services.config_for(self._model(model_name))).data)
+        return Response(s.ConfigSerializer(selectors.config_for(self._model(model_name))).data)
 
     @extend_schema(request=s.ConfigSerializer, responses=s.ConfigSerializer)
     def partial_update(self, request, model_name: str):

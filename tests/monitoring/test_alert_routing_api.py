@@ -337,7 +337,7 @@ def test_a_rule_with_emails_only_and_no_model_listens_to_every_model(api, person
     body = {"name": "mail", "events": ["stale_data"], "emails": ["ml-oncall@example.org"]}
     response = api(personas.engineer).post(RULES, body)
     assert response.status_code == 201 and response.data["webhook"] is None and response.data["model"] is None
-    assert [r.name for r in services._rules_for("stale_data", model)] == ["mail"]
+    assert [r.name for r in services.rules_for("stale_data", model)] == ["mail"]
 
 
 def test_a_partial_update_is_validated_as_a_whole(api, personas, hook):

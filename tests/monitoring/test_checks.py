@@ -122,7 +122,7 @@ def test_failed_job_has_message_and_worker_survives(version, reference, personas
     def broken(*args, **kwargs):
         raise ValueError("Column 'age' exploded")
 
-    monkeypatch.setattr("monitoring.domain.drift.compute_drift", broken)
+    monkeypatch.setattr("monitoring.services.checks.compute_drift", broken)
     services.check_run(check_id=check.pk)
     check.refresh_from_db()
     assert check.status == "failed" and "Column 'age' exploded" in check.error and check.finished_at

@@ -1,0 +1,28 @@
+"""What every monitoring service shares: upload limits, the permission guard, the governance events rules hear."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from mlops_gov.errors import PermissionError_
+from monitoring.domain import ingest
+
+# Registry actions forwarded to alert rules (CI/CD pipelines react to them).
+GOVERNANCE_EVENTS = (
+    "version.created",
+    "version.stage_changed",
+    "promotion.requested",
+    "promotion.approved",
+    "promotion.rejected",
+    "promotion.applied",
+)
+
+
+def limits() -> ingest.Limits:
+    conf = settings.MLOPS_GOV
+    return ingest.Limits(conf["UPLOAD_MAX_BYTES"], conf["UPLOAD_MAX_ROWS"], conf["UPLOAD_MAX_COLUMNS"])
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionError_(message)
