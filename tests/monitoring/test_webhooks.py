@@ -191,3 +191,35 @@ def test_registry_events_go_out(personas):
     events = [json.loads(body)["event"] for _, body in receiver.requests]
     assert events == ["version.created"]
     assert Delivery.objects.get().status == "succeeded"
+
+
+@pytest.mark.django_db
+def test_retry_now_is_an_audited_service_that_leaves_succeeded_deliveries_alone(
+    personas, version, reference, upload, django_capture_on_commit_callbacks, monkeypatch
+):
+    from monitoring import tasks
+
+    from mlops_gov.errors import PermissionError_
+    from registry.models import AuditEvent
+    from tests.monitoring.conftest import make_frame
+
+    endpoint = WebhookEndpoint.objects.create(name="meta", url="http://169.254.169.254/hook", secret="x")
+    AlertRule.objects.create(name="r", events=["drift"], webhook=endpoint, model=version.model)
+    upload(version, make_frame(300, shift=1.0, seed=3))
+    failed = Delivery.objects.get()
+    done = Delivery.objects.create(event="drift", channel="email", target="a@example.org", status="succeeded")
+    with pytest.raises(PermissionError_):
+        services.delivery_retry(deliveries=[failed], actor=personas.scientist)
+    assert not AuditEvent.objects.filter(action="delivery.retried").exists()
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.deliver, "delay", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = services.delivery_retry(deliveries=[failed, done], actor=personas.engineer)
+    assert ids == [failed.pk] and sent == [failed.pk]
+    failed.refresh_from_db()
+    done.refresh_from_db()
+    assert failed.status == "pending" and failed.next_attempt_at is None and done.status == "succeeded"
+    event = AuditEvent.objects.get(action="delivery.retried")
+    assert event.actor_name == personas.engineer.username and event.before["status"] == "failed"
+    assert event.model_id == version.model_id
