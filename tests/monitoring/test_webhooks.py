@@ -197,9 +197,8 @@ def test_registry_events_go_out(personas):
 def test_retry_now_is_an_audited_service_that_leaves_succeeded_deliveries_alone(
     personas, version, reference, upload, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from monitoring import tasks
-
     from mlops_gov.errors import PermissionError_
+    from monitoring import tasks
     from registry.models import AuditEvent
     from tests.monitoring.conftest import make_frame
 
