@@ -305,5 +305,29 @@ MLOPS_GOV = {
     ),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Audit checkpoints (registry.audit.checkpoints) ----------------------------------------------------------------
+# The Ed25519 key that signs checkpoints: a PEM file. The embedded default generates one into var/ on first use.
+_audit_key_file = env_str("AUDIT_SIGNING_KEY_FILE")
+if PRODUCTION and not _audit_key_file:
+    raise ImproperlyConfigured(
+        "AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 private key in PEM; "
+        "`manage.py audit_checkpoint --generate-key PATH` writes one)."
+    )
+if PRODUCTION and not os.access(_audit_key_file, os.R_OK):
+    raise ImproperlyConfigured(f"AUDIT_SIGNING_KEY_FILE points at no readable file: {_audit_key_file}")
+AUDIT_SIGNING_KEY_FILE = Path(_audit_key_file) if _audit_key_file else VAR_DIR / "audit_signing_key.pem"
+AUDIT_SIGNING_KEY_GENERATE = not _audit_key_file  # only the embedded default's own file is ever generated
+AUDIT_CHECKPOINT = {
+    # celery beat writes a checkpoint this often when the head has moved
+    "INTERVAL_MINUTES": env_int("AUDIT_CHECKPOINT_INTERVAL_MINUTES", 15, minimum=1),
+    # sinks: a directory (a write-once volume, an object-lock bucket mount), webhook endpoints by name, e-mail
+    # addresses ("auditors" = every active user of the auditor role with an address)
+    "DIRECTORY": env_str("AUDIT_CHECKPOINT_DIR", ""),
+    "WEBHOOKS": env_list("AUDIT_CHECKPOINT_WEBHOOKS", []),
+    "EMAILS": env_list("AUDIT_CHECKPOINT_EMAILS", ["auditors"]),
+    "MAX_ATTEMPTS": env_int("AUDIT_CHECKPOINT_PUBLISH_ATTEMPTS", 6, minimum=1),
+}
+
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 os.environ.setdefault("DO_NOT_TRACK", "1")  # Evidently telemetry off

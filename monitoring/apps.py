@@ -6,9 +6,11 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Monitoring"
 
     def ready(self) -> None:
+        from monitoring import checkpoint_sink
         from monitoring.gates import drift_gate
         from monitoring.receivers import connect
         from registry.gates import register_gate
 
         register_gate("drift", drift_gate)
         connect()
+        checkpoint_sink.connect()

@@ -323,3 +323,62 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.sequence}"
+
+
+class CheckpointTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule (celery beat)"
+    REPORT = "report", "Governance report"
+    COMMAND = "command", "On demand"
+    ROTATION = "rotation", "Key rotation"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed commitment to the audit chain's head (``registry.domain.checkpoint``), published outside the
+    database. Checkpoints chain among themselves (``previous``) and are not audit events: recording one must not move
+    the head it has just signed (see docs/audit-checkpoints.md)."""
+
+    sequence = models.BigIntegerField(db_index=True)
+    head_hash = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    previous = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the document; the next names it.")
+    public_key = models.CharField(max_length=64, help_text="The signer's Ed25519 public key (raw, base64).")
+    next_public_key = models.CharField(max_length=64, blank=True, help_text="Set on a key rotation.")
+    document = models.TextField(help_text="The signed checkpoint exactly as published (JSON).")
+    trigger = models.CharField(max_length=16, choices=CheckpointTrigger.choices)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.sequence} {self.head_hash[:12]}"
+
+
+class PublicationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Published"
+    FAILED = "failed", "Failed"
+
+
+class CheckpointPublication(models.Model):
+    """One checkpoint sent to one sink target (a directory, a webhook endpoint, an auditor's e-mail address)."""
+
+    checkpoint = models.ForeignKey(AuditCheckpoint, on_delete=models.PROTECT, related_name="publications")
+    sink = models.CharField(max_length=32)
+    target = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=16, choices=PublicationStatus.choices, default=PublicationStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "sink", "target"], name="registry_checkpoint_once_per_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint} -> {self.sink}:{self.target} ({self.status})"

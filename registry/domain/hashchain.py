@@ -2,6 +2,11 @@
 
 hash_n = SHA-256( prev_hash_n || canonical_json(event_n without hash) ), with prev_hash_n = hash_{n-1} and the
 genesis prev_hash a fixed string. Canonical JSON: sorted keys, no whitespace, UTF-8, no NaN/Infinity.
+
+Run as a program it is the offline verifier an outside auditor uses on an audit export (JSON Lines), with Python and
+the ``cryptography`` package only::
+
+    python -m registry.domain.hashchain verify EXPORT.jsonl --checkpoint CP.json --public-key KEY.pem
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,3 +169,165 @@ def verify_payload_chunks(
         previous = hashes[-64:]
         checked += chunk.count
     return check_head(checked, checked, previous, expected_head)
+
+
+def check_anchors(
+    result: VerifyResult, anchors: Iterable[tuple[int, str]], hash_at: Callable[[int], str | None]
+) -> VerifyResult:
+    """Hold a verified chain to heads recorded outside it (checkpoints, ``SEQ:HASH``): each must be the hash of the
+    event at its sequence. A chain whose tail was deleted, or whose history was rewritten with every later hash
+    recomputed, is consistent in itself but no longer holds an earlier head."""
+    if not result.ok:
+        return result
+    for sequence, expected in sorted(set(anchors)):
+        if sequence > result.head_sequence:
+            reason = (
+                f"the chain ends at #{result.head_sequence} but a checkpoint holds head #{sequence} "
+                "(events were deleted from the tail)"
+            )
+            return VerifyResult(False, result.checked, result.head_sequence, result.head_hash, Break(sequence, reason))
+        actual = GENESIS_HASH if sequence == 0 else hash_at(sequence)
+        if actual != expected:
+            reason = (
+                f"event #{sequence} does not have the checkpoint's head hash {expected[:16]}... "
+                "(history up to it was rewritten)"
+            )
+            return VerifyResult(False, result.checked, result.head_sequence, result.head_hash, Break(sequence, reason))
+    return result
+
+
+# --- the audit export and the offline verifier ------------------------------------------------------------------------
+
+EXPORT_FORMAT = "mlops-gov-audit-export/1"
+
+
+def export_header(head_sequence: int, head_hash: str, exported_at: str) -> str:
+    """The first line of an export: the head the server had recorded when it wrote the export."""
+    return json.dumps(
+        {"format": EXPORT_FORMAT, "head": {"sequence": head_sequence, "hash": head_hash}, "exported_at": exported_at},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def export_line(canonical: str, digest: str) -> str:
+    return json.dumps({"canonical": canonical, "hash": digest}, ensure_ascii=False, separators=(",", ":"))
+
+
+class ExportError(ValueError):
+    """The export file is not in the export format."""
+
+
+def read_export(lines: Iterable[str]) -> tuple[tuple[int, str] | None, Iterable[dict[str, Any]]]:
+    """The recorded head from the header line (None without one) and the events, in file order, as ``verify`` reads
+    them: every hashed field from the stored payload, plus the stored payload and hash."""
+    iterator = iter(lines)
+    first = next(iterator, "")
+    head: tuple[int, str] | None = None
+    pending: list[str] = []
+    try:
+        header = json.loads(first) if first.strip() else None
+    except ValueError:
+        raise ExportError("line 1 is not JSON") from None
+    if isinstance(header, dict) and header.get("format") == EXPORT_FORMAT:
+        try:
+            head = (int(header["head"]["sequence"]), str(header["head"]["hash"]))
+        except (KeyError, TypeError, ValueError):
+            raise ExportError("line 1: the export header names no head (sequence and hash)") from None
+    elif first.strip():
+        pending.append(first)
+
+    def events() -> Iterable[dict[str, Any]]:
+        for number, line in enumerate([*pending, *iterator], start=2 if head else 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                canonical, digest = row["canonical"], row["hash"]
+                event = json.loads(canonical)
+                if not isinstance(event, dict) or not isinstance(canonical, str):
+                    raise ValueError
+                missing = [name for name in HASHED_FIELDS if name not in event]
+            except (ValueError, KeyError, TypeError):
+                raise ExportError(f"line {number} is not an exported event (JSON with canonical and hash)") from None
+            if missing:
+                event.update({name: None for name in missing})  # then the payload no longer matches: a break
+            event["hash"], event["canonical"] = digest, canonical
+            yield event
+
+    return head, events()
+
+
+def verify_export(lines: Iterable[str], *, anchors: Iterable[tuple[int, str]] = ()) -> VerifyResult:
+    """Verify an export as ``verify_audit`` verifies the database: every payload against its hash, every link, the
+    end against the recorded head, then the anchors."""
+    anchors = list(anchors)
+    head, events = read_export(lines)
+    hashes: dict[int, str] = {}
+    wanted = {sequence for sequence, _ in anchors}
+
+    def remembered() -> Iterable[dict[str, Any]]:
+        for event in events:
+            if event.get("sequence") in wanted:
+                hashes[event["sequence"]] = event["hash"]
+            yield event
+
+    return check_anchors(verify(remembered(), expected_head=head), anchors, hashes.get)
+
+
+def _main(argv: Sequence[str]) -> int:
+    import argparse
+
+    from registry.domain import checkpoint as cp
+
+    parser = argparse.ArgumentParser(prog="python -m registry.domain.hashchain", description="Verify an audit export.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    verify_cmd = commands.add_parser("verify", help="verify an audit export (JSON Lines) offline")
+    verify_cmd.add_argument("export", help="the audit export, JSON Lines")
+    verify_cmd.add_argument("--checkpoint", action="append", default=[], help="a signed checkpoint file (repeatable)")
+    verify_cmd.add_argument("--public-key", action="append", default=[], help="a trusted public key, PEM (repeatable)")
+    verify_cmd.add_argument("--expect-head", action="append", default=[], metavar="SEQ:HASH", help="(repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        anchors = [cp.parse_expected_head(value) for value in args.expect_head]
+        if args.checkpoint and not args.public_key:
+            raise cp.CheckpointError("--checkpoint needs --public-key: the key you trust to have signed it")
+        keys = [cp.load_public_key(_read(path)) for path in args.public_key]
+        checkpoints = [c for path in args.checkpoint for c in read_checkpoints(_read(path))]
+        cp.authenticate(checkpoints, keys)
+        anchors += [(c.sequence, c.head_hash) for c in checkpoints]
+        with open(args.export, encoding="utf-8") as export:
+            result = verify_export(export, anchors=anchors)
+    except (cp.CheckpointError, ExportError, OSError, UnicodeDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not result.ok:
+        assert result.first_break is not None
+        print(f"audit export BROKEN at event #{result.first_break.sequence}: {result.first_break.reason}")
+        return 1
+    held = f"; holds {len(anchors)} anchored head(s)" if anchors else ""
+    print(f"audit export intact: {result.checked} events, head #{result.head_sequence} {result.head_hash}{held}")
+    return 0
+
+
+def read_checkpoints(text: bytes) -> list[Any]:
+    """A checkpoint file: one JSON document, or JSON Lines of several (a published chain)."""
+    from registry.domain import checkpoint as cp
+
+    stripped = text.strip()
+    try:
+        return [cp.parse(stripped)]
+    except cp.CheckpointError:
+        lines = [line for line in stripped.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise
+        return [cp.parse(line) for line in lines]
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
