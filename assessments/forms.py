@@ -11,6 +11,7 @@ class AssessmentFilterForm(forms.Form):
     model = forms.CharField(required=False, max_length=200)
     framework = forms.SlugField(required=False, max_length=50)
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *AssessmentStatus.choices])
+    mine = forms.BooleanField(required=False, label="Started by me")
 
 
 class StartAssessmentForm(forms.Form):

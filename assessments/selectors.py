@@ -29,10 +29,12 @@ def framework_get(*, slug: str, version: int | None = None) -> Framework | None:
 
 
 def assessment_list(
-    *, model: RegisteredModel | None = None, framework_slug: str = "", status: str = ""
+    *, model: RegisteredModel | None = None, framework_slug: str = "", status: str = "", created_by=None
 ) -> QuerySet[Assessment]:
     qs = Assessment.objects.select_related("model", "framework", "model_version", "created_by", "submitted_by")
     qs = qs.annotate(answer_count=Count("answers"))
+    if created_by is not None:
+        qs = qs.filter(created_by=created_by)
     if model is not None:
         qs = qs.filter(model=model)
     if framework_slug:
@@ -387,3 +389,18 @@ def export_rows(assessment: Assessment):
             answer.answered_by.get_username() if answer else "",
             answer.updated_at.isoformat() if answer else "",
         )
+
+
+def needs_me(*, user) -> list[dict[str, Any]]:
+    """The draft assessments this user started and has not submitted."""
+    if not (user and user.is_authenticated and user.has_perm("assessments.add_assessment")):
+        return []
+    drafts = assessment_list(status=AssessmentStatus.DRAFT, created_by=user).count()
+    return [
+        {
+            "group": "Your work",
+            "label": "Your draft assessments",
+            "value": drafts,
+            "url": reverse("assessments:assessment-list") + "?status=draft&mine=on",
+        }
+    ]

@@ -47,7 +47,10 @@ def assessment_list(request):
     if filters.get("model"):
         model = RegisteredModel.objects.filter(name=filters["model"]).first()
     qs = selectors.assessment_list(
-        model=model, framework_slug=filters.get("framework", ""), status=filters.get("status", "")
+        model=model,
+        framework_slug=filters.get("framework", ""),
+        status=filters.get("status", ""),
+        created_by=request.user if filters.get("mine") else None,
     )
     if filters.get("model") and model is None:
         qs = qs.none()

@@ -1,25 +1,40 @@
-"""Portfolio summary for the dashboard: each app contributes a few figures through its selectors."""
+"""The dashboard: what needs the signed-in user (per role), then the portfolio. Each app contributes through its
+selectors (``needs_me(user=...)`` and ``dashboard_cards(user=...)``), so this module imports no app directly."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django.apps import apps
 
+DOMAIN_APPS = ("registry", "assessments", "monitoring", "reports")
 
-def portfolio_summary(*, user) -> list[dict[str, Any]]:
-    """Collect ``dashboard_cards(user=...)`` from every domain app that defines it in ``selectors``."""
-    import importlib
 
+def _collect(provider_name: str, *, user: Any) -> list[dict[str, Any]]:
     cards: list[dict[str, Any]] = []
-    for label in ("registry", "assessments", "monitoring", "reports"):
+    for label in DOMAIN_APPS:
         if not apps.is_installed(label):
             continue
         try:
             selectors = importlib.import_module(f"{label}.selectors")
         except ModuleNotFoundError:
             continue
-        provider = getattr(selectors, "dashboard_cards", None)
+        provider = getattr(selectors, provider_name, None)
         if provider is not None:
             cards.extend(provider(user=user))
     return cards
+
+
+def portfolio_summary(*, user: Any) -> list[dict[str, Any]]:
+    """Collect ``dashboard_cards(user=...)`` from every domain app that defines it in ``selectors``."""
+    return _collect("dashboard_cards", user=user)
+
+
+def needs_me(*, user: Any) -> list[dict[str, Any]]:
+    """What waits for this user, grouped (your work, your decisions, production monitoring, audit), in the order
+    the apps give them; each card's count links to the filtered list behind it."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for card in _collect("needs_me", user=user):
+        groups.setdefault(card.get("group", "For you"), []).append(card)
+    return [{"title": title, "cards": cards} for title, cards in groups.items()]

@@ -74,3 +74,42 @@ def presentation_attributes(svg: str) -> str:
 def inline_svg(svg: str) -> str:
     """An SVG ready to sit inline in a page or a PDF with others: unique ids, presentation attributes."""
     return unique_ids(presentation_attributes(svg))
+
+
+def sparkline(values: list[float] | tuple[float, ...], *, label: str, width: int = 96, height: int = 24) -> str:
+    """A small inline line chart of ``values`` (oldest first) for a table cell or a card: no axes, the last point
+    marked, the numbers in its accessible name. Empty when there is nothing to draw."""
+    from html import escape
+
+    points = [float(v) for v in values if v is not None]
+    if not points:
+        return ""
+    low, high = min(points), max(points)
+    span = (high - low) or 1.0
+    pad = 2.0
+    step = (width - 2 * pad) / max(len(points) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return pad + i * step, height - pad - (v - low) / span * (height - 2 * pad)
+
+    coords = [xy(i, v) for i, v in enumerate(points)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    last_x, last_y = coords[-1]
+    numbers = ", ".join(f"{v:g}" for v in points)
+    return (
+        f'<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{escape(label)}: {numbers}</title>'
+        f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/>'
+        f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="currentColor"/></svg>'
+    )
+
+
+def daily_counts(timestamps, *, days: int, now) -> list[int]:
+    """How many of ``timestamps`` fall on each of the last ``days`` days (oldest first), for a sparkline."""
+    counts = [0] * days
+    today = now.date()
+    for moment in timestamps:
+        index = days - 1 - (today - moment.date()).days
+        if 0 <= index < days:
+            counts[index] += 1
+    return counts

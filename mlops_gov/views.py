@@ -12,12 +12,13 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
 from mlops_gov.api.permissions import IsAuthenticatedUser
-from mlops_gov.dashboard import portfolio_summary
+from mlops_gov.dashboard import needs_me, portfolio_summary
 
 
 @login_required
 def dashboard(request):
-    return render(request, "dashboard.html", {"summary": portfolio_summary(user=request.user)})
+    context = {"summary": portfolio_summary(user=request.user), "needs_me": needs_me(user=request.user)}
+    return render(request, "dashboard.html", context)
 
 
 @extend_schema(

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Max, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from mlops_gov.errors import NotFoundError
 from mlops_gov.jobs import JobStatus
+from mlops_gov.svg import daily_counts, sparkline
 from monitoring import charts
 from monitoring.models import (
     Alert,
+    AlertKind,
     AlertRule,
     Dataset,
     DatasetKind,
@@ -26,6 +28,10 @@ from registry.choices import Stage
 from registry.models import ModelVersion, RegisteredModel
 
 REPORT_CHECKS = 30
+STALE_AFTER_HOURS_DEFAULT = MonitoringConfig._meta.get_field("stale_after_hours").default
+TREND_DAYS = 14
+# The dashboard's production table, narrowed to what needs attention (?show=...).
+ATTENTION = {"drifting": "drifting", "stale": "stale", "failed": "check_failed"}
 
 
 def config_for(model: RegisteredModel) -> MonitoringConfig:
@@ -139,10 +145,12 @@ def _trend(version: ModelVersion, limit: int = REPORT_CHECKS) -> list[DriftCheck
 def dashboard_rows() -> list[dict[str, Any]]:
     """One row per production version: last check, drift share trend, quality, recent alerts."""
     since = timezone.now() - timedelta(days=30)
+    now = timezone.now()
     versions = (
         ModelVersion.objects.filter(stage=Stage.PRODUCTION)
-        .select_related("model")
+        .select_related("model", "model__monitoring")
         .annotate(recent_alerts=Count("alerts", filter=Q(alerts__created_at__gte=since), distinct=True))
+        .annotate(last_batch=Max("datasets__created_at", filter=Q(datasets__kind=DatasetKind.CURRENT)))
         .prefetch_related(
             Prefetch("drift_checks", queryset=DriftCheck.objects.order_by("-created_at", "-id"), to_attr="all_checks")
         )
@@ -154,12 +162,20 @@ def dashboard_rows() -> list[dict[str, Any]]:
         last = checks[0] if checks else None
         succeeded = [c for c in checks if c.status == JobStatus.SUCCEEDED][:REPORT_CHECKS]
         last_ok = succeeded[0] if succeeded else None
+        trend = [c.drift_share for c in reversed(succeeded[:10])]
+        config = getattr(version.model, "monitoring", None)
+        window = timedelta(hours=config.stale_after_hours if config else STALE_AFTER_HOURS_DEFAULT)
+        fresh_since = version.last_batch or version.stage_changed_at or version.created_at
         rows.append(
             {
                 "version": version,
                 "last_check": last,
                 "last_succeeded": last_ok,
-                "trend": [c.drift_share for c in reversed(succeeded[:10])],
+                "trend": trend,
+                "trend_svg": sparkline(trend, label=f"Drift share of {version}, last {len(trend)} checks"),
+                "drifting": bool(last_ok and last_ok.dataset_drift),
+                "stale": fresh_since is not None and now - fresh_since > window,
+                "check_failed": bool(last and last.status == JobStatus.FAILED),
                 "duplicate_rows": (last_ok.data_quality or {}).get("duplicate_rows") if last_ok else None,
                 "quality_degraded": bool((last_ok.model_quality or {}).get("degraded")) if last_ok else False,
                 "recent_alerts": version.recent_alerts,
@@ -235,3 +251,32 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
             "url": url,
         },
     ]
+
+
+def needs_me(*, user) -> list[dict[str, Any]]:
+    """Production models that need attention: drifting, stale, or whose last check failed (with a 14-day trend of
+    the matching alerts), for everyone who reads monitoring."""
+    if not (user and user.is_authenticated and user.has_perm("monitoring.view_driftcheck")):
+        return []
+    rows = dashboard_rows()
+    now = timezone.now()
+    since = now - timedelta(days=TREND_DAYS)
+    url = reverse("monitoring:dashboard")
+    cards = []
+    for show, label, kind in (
+        ("drifting", "Production models drifting", AlertKind.DRIFT),
+        ("stale", "Production models with stale data", AlertKind.STALE_DATA),
+        ("failed", "Production models whose last check failed", AlertKind.CHECK_FAILED),
+    ):
+        moments = Alert.objects.filter(kind=kind, created_at__gte=since).values_list("created_at", flat=True)
+        trend = daily_counts(moments, days=TREND_DAYS, now=now)
+        cards.append(
+            {
+                "group": "Production monitoring",
+                "label": label,
+                "value": sum(1 for row in rows if row[ATTENTION[show]]),
+                "url": f"{url}?show={show}",
+                "trend_svg": sparkline(trend, label=f"{kind.label} alerts per day, last {TREND_DAYS} days"),
+            }
+        )
+    return cards

@@ -30,8 +30,13 @@ def _message(exc: Exception) -> str:
 @login_required
 @permission_required(VIEW_PERM, raise_exception=True)
 def dashboard(request):
+    rows = selectors.dashboard_rows()
+    show = request.GET.get("show", "")
+    if show in selectors.ATTENTION:
+        rows = [row for row in rows if row[selectors.ATTENTION[show]]]
     context = {
-        "rows": selectors.dashboard_rows(),
+        "rows": rows,
+        "show": show if show in selectors.ATTENTION else "",
         "checks": selectors.check_list()[:20],
         "alerts": selectors.alert_list()[:20],
         "can_upload": request.user.has_perm("monitoring.add_dataset"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -333,3 +333,52 @@ def eligible_approvers(request: PromotionRequest) -> QuerySet:
         .distinct()
         .order_by("pk")
     )
+
+
+def my_requests(user, *, status: str = "") -> QuerySet[PromotionRequest]:
+    qs = request_list(status=status).filter(requested_by=user)
+    return qs
+
+
+def needs_me(*, user) -> list[dict[str, Any]]:
+    """Dashboard cards of what waits for this user in the registry: their open requests, requests awaiting their
+    decision (with a 14-day trend of requests opened)."""
+    from django.utils import timezone
+
+    from mlops_gov.svg import daily_counts, sparkline
+    from registry import permissions
+
+    cards: list[dict[str, Any]] = []
+    now = timezone.now()
+    days = 14
+    if permissions.can_create_models(user):
+        opened = (
+            my_requests(user).filter(created_at__gte=now - timedelta(days=days)).values_list("created_at", flat=True)
+        )
+        cards.append(
+            {
+                "group": "Your work",
+                "label": "Your open promotion requests",
+                "value": my_requests(user, status=RequestStatus.OPEN).count(),
+                "url": reverse("registry:request-list") + "?status=open&mine=1",
+                "trend_svg": sparkline(
+                    daily_counts(opened, days=days, now=now), label=f"Requests you opened per day, last {days} days"
+                ),
+            }
+        )
+    if permissions.can_decide(user):
+        opened = PromotionRequest.objects.filter(created_at__gte=now - timedelta(days=days)).values_list(
+            "created_at", flat=True
+        )
+        cards.append(
+            {
+                "group": "Your decisions",
+                "label": "Requests awaiting your decision",
+                "value": awaiting_count(user),
+                "url": reverse("registry:approvals"),
+                "trend_svg": sparkline(
+                    daily_counts(opened, days=days, now=now), label=f"Requests opened per day, last {days} days"
+                ),
+            }
+        )
+    return cards

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -92,11 +91,14 @@ def model_detail(request, name: str):
 @login_required
 @permission_required("registry.view_promotionrequest", raise_exception=True)
 def request_list(request):
+    status = request.GET.get("status", "")
+    status = status if status in RequestStatus.values else ""
     if request.GET.get("awaiting") == "1":
         qs = selectors.requests_awaiting(request.user)
+    elif request.GET.get("mine") == "1":
+        qs = selectors.my_requests(request.user, status=status)
     else:
-        status = request.GET.get("status", "")
-        qs = selectors.request_list(status=status if status in RequestStatus.values else "")
+        qs = selectors.request_list(status=status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "registry/request_list.html", {"page": page, "statuses": RequestStatus.choices})
 
@@ -572,12 +574,9 @@ def request_create(request: HttpRequest, name: str, version: int) -> HttpRespons
         return redirect(version_url(model_version))
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                if stage_first:
-                    services.version_transition(version=model_version, target=Stage.STAGING, actor=request.user)
-                promotion, created = services.promotion_request_create(
-                    version=model_version, actor=request.user, justification=form.cleaned_data["justification"]
-                )
+            promotion, created = services.promotion_request_stage_and_create(
+                version=model_version, actor=request.user, justification=form.cleaned_data["justification"]
+            )
         except PermissionError_ as exc:
             messages.error(request, str(exc))
             return redirect(version_url(model_version))

@@ -315,3 +315,29 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
     if latest is not None:
         card["note"] = f"latest {latest:%Y-%m-%d %H:%M}"
     return [card]
+
+
+def needs_me(*, user) -> list[dict[str, Any]]:
+    """For auditors: the reports generated lately (a 14-day trend of reports per day)."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from mlops_gov.svg import daily_counts, sparkline
+
+    if not permissions.is_auditor(user):
+        return []
+    now = timezone.now()
+    days = 14
+    recent = GovernanceReport.objects.filter(created_at__gte=now - timedelta(days=days))
+    trend = daily_counts(recent.values_list("created_at", flat=True), days=days, now=now)
+    return [
+        {
+            "group": "Audit",
+            "label": "Reports generated in the last 7 days",
+            "value": recent.filter(created_at__gte=now - timedelta(days=7)).count(),
+            "url": reverse("reports:report-list"),
+            "trend_svg": sparkline(trend, label=f"Reports per day, last {days} days"),
+        }
+    ]

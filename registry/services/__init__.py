@@ -31,6 +31,7 @@ from registry.services.promotions import (
     promotion_decide,
     promotion_recheck,
     promotion_request_create,
+    promotion_request_stage_and_create,
     promotion_withdraw,
 )
 from registry.services.stages import alias_delete, alias_set, version_transition
@@ -55,6 +56,7 @@ __all__ = [
     "promotion_decide",
     "promotion_recheck",
     "promotion_request_create",
+    "promotion_request_stage_and_create",
     "promotion_withdraw",
     "snapshot",
     "team_create",

@@ -15,7 +15,7 @@ from registry.gates import evaluate_gates
 from registry.models import Approval, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
 from registry.selectors import is_protected_alias, policy_for
 from registry.services.common import require
-from registry.services.stages import alias_set, move_stage
+from registry.services.stages import alias_set, move_stage, version_transition
 
 # --- promotion requests (four-eyes) ---------------------------------------------------------------------------------
 
@@ -238,3 +238,14 @@ def promotion_recheck(*, request: PromotionRequest, actor) -> PromotionRequest:
         request.gate_results, request.gates_passed, request.gates_evaluated_at = results, passed, timezone.now()
         request.save(update_fields=["gate_results", "gates_passed", "gates_evaluated_at"])
     return request
+
+
+@transaction.atomic
+def promotion_request_stage_and_create(
+    *, version: ModelVersion, actor, justification: str
+) -> tuple[PromotionRequest, bool]:
+    """ "Stage and request" in one step: a version at none or archived moves to staging, then its production request
+    opens; if the request is refused, the stage move is rolled back with it."""
+    if version.stage in (Stage.NONE, Stage.ARCHIVED):
+        version_transition(version=version, target=Stage.STAGING, actor=actor)
+    return promotion_request_create(version=version, actor=actor, justification=justification)
