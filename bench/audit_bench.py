@@ -6,7 +6,10 @@
    compared with the raw speed of hashlib over the very same canonical bytes in the same run; and, for reference, the
    full recomputation from the columns (the path SQLite and legacy rows take).
 
-Run:  .venv/bin/python bench/audit_bench.py [--events 1000000] [--skip-slow]
+3. Checkpoints (issue #14): writing a signed checkpoint (median of 50), and ``verify_audit --checkpoint FILE`` against
+   plain ``verify_audit`` on the same N events, interleaved.
+
+Run:  .venv/bin/python bench/audit_bench.py [--events 1000000] [--skip-slow] [--checkpoints-only]
 It creates (and drops first) the database ``mlops_gov_bench_audit`` on 127.0.0.1:5432 as user postgres.
 """
 
@@ -195,6 +198,41 @@ def raw_hash_of_stored(n: int) -> float:
     return time.perf_counter() - t
 
 
+def bench_checkpoints(events: int, repeats: int) -> None:
+    """Writing a checkpoint, and verifying against one versus verifying alone (interleaved, medians)."""
+    import tempfile
+
+    from django.test.utils import override_settings
+
+    from registry.audit import checkpoints
+
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        override_settings(AUDIT_SIGNING_KEY_FILE=Path(scratch) / "key.pem", AUDIT_SIGNING_KEY_GENERATE=True),
+    ):
+        checkpoints.signing_key()  # generated once, outside the timing
+        writes = []
+        for _ in range(50):
+            t = time.perf_counter()
+            checkpoints.checkpoint_write()
+            writes.append(time.perf_counter() - t)
+        w = statistics.median(writes) * 1000
+        print(f"checkpoint write: median {w:.1f} ms (50 writes; max {max(writes) * 1000:.1f} ms)", flush=True)
+        cp_file = Path(scratch) / "cp.json"
+        cp_file.write_text(checkpoints.checkpoint_latest().document)
+        plain, anchored = [], []
+        for _ in range(repeats):
+            plain += time_verify(1)
+            anchored += time_verify(1, "--checkpoint", str(cp_file))
+        p, a = statistics.median(plain), statistics.median(anchored)
+        print(
+            f"verify_audit on {events:,} events: median {p:.2f}s (runs: {', '.join(f'{x:.2f}' for x in plain)}); "
+            f"with --checkpoint: median {a:.2f}s (runs: {', '.join(f'{x:.2f}' for x in anchored)}); "
+            f"ratio {a / p:.3f}x",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -202,8 +240,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-slow", action="store_true", help="skip the column-recomputation reference run")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--checkpoints-only", action="store_true", help="load the events, then part 3 only")
     args = parser.parse_args()
     setup_django(DB_NAME)
+    if args.checkpoints_only:
+        from django.db import connection
+
+        _truncate_audit()
+        bulk_load(args.events)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE registry_auditevent")
+        bench_checkpoints(args.events, max(args.repeats, 5))
+        return
 
     one = bench_appends(1, args.appends)
     eight = bench_appends(8, args.appends // 8)
@@ -244,6 +292,7 @@ def main() -> None:
             f"events/s, ok={ok}, ratio {slow_s / r:.2f}x",
             flush=True,
         )
+    bench_checkpoints(args.events, max(args.repeats, 5))
     if not args.keep:
         from django.db import connections
 

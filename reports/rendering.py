@@ -32,8 +32,11 @@ def render_html(template: str, context: dict[str, Any], *, for_pdf: bool) -> str
     return render_to_string(template, {**context, "for_pdf": for_pdf})
 
 
-def html_to_pdf(html: str, *, variant: str = ReportVariant.PDF_A, fetcher: StaticOnlyFetcher | None = None) -> bytes:
-    """Render with WeasyPrint through the static-only fetcher. ``variant`` "pdf" or a PDF/A name."""
+def html_to_pdf(
+    html: str, *, variant: str = ReportVariant.PDF_A, fetcher: StaticOnlyFetcher | None = None, xmp: bytes | None = None
+) -> bytes:
+    """Render with WeasyPrint through the static-only fetcher. ``variant`` "pdf" or a PDF/A name. ``xmp``: an RDF
+    description added to the document's XMP metadata packet (written for plain PDFs too)."""
     from weasyprint import HTML  # imported lazily: pango/cairo are only needed by the renderer
 
     if variant not in ReportVariant.values:
@@ -44,4 +47,14 @@ def html_to_pdf(html: str, *, variant: str = ReportVariant.PDF_A, fetcher: Stati
     options: dict[str, Any] = {"uncompressed_pdf": False}
     if variant != ReportVariant.PDF:
         options["pdf_variant"] = variant
-    return document.write_pdf(**options)
+    if xmp is None:
+        return document.write_pdf(**options)
+    rendered = document.render(**options)
+    rendered.metadata.xmp_metadata.append(xmp)
+    return rendered.write_pdf(finisher=_ensure_xmp_packet, **options)
+
+
+def _ensure_xmp_packet(document: Any, pdf: Any) -> None:
+    """PDF/A writes the XMP packet itself; a plain PDF gets one here, holding the same metadata."""
+    if "Metadata" not in pdf.catalog:
+        document.metadata.include_in_pdf(pdf, "", None, None, compress=True)

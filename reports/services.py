@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from mlops_gov.errors import DomainError, NotFoundError, PermissionError_
 from mlops_gov.jobs import JobStatus
-from registry.audit import audit_record
-from registry.models import ModelVersion, RegisteredModel
+from registry.audit import audit_record, checkpoints
+from registry.domain import checkpoint as cp
+from registry.models import CheckpointTrigger, ModelVersion, RegisteredModel
 from reports import permissions, rendering, selectors, tasks
 from reports.choices import ReportKind, ReportTrigger, ReportVariant
 from reports.models import GovernanceReport
@@ -47,16 +48,25 @@ def model_report_render(
     """Assemble and render one model version's report (HTML always, PDF when asked)."""
     _check_variant(variant)
     context = selectors.report_context(version=version, generated_by=generated_by, variant=variant if pdf else "")
-    html = rendering.render_html(rendering.MODEL_TEMPLATE, context, for_pdf=pdf)
-    data = rendering.html_to_pdf(html, variant=variant) if pdf else b""
-    return RenderedReport(pdf=data, html=html, context=context)
+    return _render(rendering.MODEL_TEMPLATE, context, variant=variant, pdf=pdf)
 
 
 def portfolio_report_render(*, generated_by: str, variant: str = ReportVariant.PDF, pdf: bool = True) -> RenderedReport:
     _check_variant(variant)
     context = selectors.portfolio_context(generated_by=generated_by, variant=variant if pdf else "")
-    html = rendering.render_html(rendering.PORTFOLIO_TEMPLATE, context, for_pdf=pdf)
-    data = rendering.html_to_pdf(html, variant=variant) if pdf else b""
+    return _render(rendering.PORTFOLIO_TEMPLATE, context, variant=variant, pdf=pdf)
+
+
+def _render(template: str, context: dict[str, Any], *, variant: str, pdf: bool) -> RenderedReport:
+    """Every governance PDF signs a checkpoint of the audit head (issue #14): printed in its own block and carried
+    in the PDF's XMP metadata, where ``verify_audit --against REPORT.pdf`` finds it. The HTML preview shows the
+    public key only."""
+    checkpoint = checkpoints.checkpoint_write(trigger=CheckpointTrigger.REPORT) if pdf else None
+    signed = cp.parse(checkpoint.document) if checkpoint is not None else None
+    context = {**context, "checkpoint": signed, "signing_key": checkpoints.public_key_info()}
+    html = rendering.render_html(template, context, for_pdf=pdf)
+    xmp = cp.to_xmp(signed) if signed is not None else None
+    data = rendering.html_to_pdf(html, variant=variant, xmp=xmp) if pdf else b""
     return RenderedReport(pdf=data, html=html, context=context)
 
 
