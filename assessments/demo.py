@@ -1,5 +1,7 @@
 """Demo assessments: for each demo model a history of submitted lifecycle assessments (spread over months, so the
-trend chart has a shape) and one ML Test Score assessment, answered by the model's team."""
+trend chart has a shape) and one ML Test Score assessment, answered by the model's team. Once every app has seeded
+its data (``finish``): the maturity of every model and of the portfolio measured from that evidence, and a fourth
+review of the production model answered against what the platform observes."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from assessments import builtin, services
-from assessments.models import Assessment, Framework
+from assessments.models import Assessment, Framework, Measurement
 from registry.models import RegisteredModel
 
 # model -> (starting maturity, how much each round improves); diabetes stays low so its maturity gate fails
@@ -81,3 +83,34 @@ def seed(stdout) -> None:
         _backdate(assessment, 20)
         latest = model.assessments.filter(framework__slug="lifecycle").order_by("-submitted_at").first()
         stdout.write(f"  assessed {name}: lifecycle {latest.score:.2f} ({latest.label}), {len(ROUNDS_DAYS_AGO)} rounds")
+
+
+def finish(stdout) -> None:
+    """Measure every model and the portfolio from the seeded evidence; then the production model's team submits
+    round 4 of its review, where a declared answer above the observed evidence is flagged and scored as observed."""
+    if Measurement.objects.filter(trigger="demo").exists():
+        return
+    summary = services.measurements_take_all(trigger="demo")
+    stdout.write(f"  measured {summary['measured']} models; portfolio {summary['portfolio']}")
+    model = RegisteredModel.objects.filter(name="breast-cancer-screening", versions__stage="production").first()
+    if model is None:
+        return
+    dana = get_user_model().objects.get(username="dana")
+    start, step = PROFILES[model.name]
+    assessment = services.assessment_create(
+        model=model,
+        actor=dana,
+        framework_slug="lifecycle",
+        model_version=model.versions.get(stage="production"),
+        notes="Quarterly maturity review, round 4: answers checked against what the platform observes.",
+    )
+    lifecycle = assessment.framework
+    level = start + step * len(ROUNDS_DAYS_AGO)
+    services.answers_save(assessment=assessment, actor=dana, answers=_answers(lifecycle, level, 1, model.name))
+    services.assessment_submit(assessment=assessment, actor=dana)
+    assessment.refresh_from_db()
+    flagged = len(assessment.result.get("contradictions", []))
+    stdout.write(
+        f"  {model.name} round 4: {assessment.score:.2f} ({assessment.label}), "
+        f"{assessment.measurement.observed} questions observed, {flagged} declared answers above the evidence"
+    )

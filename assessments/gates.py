@@ -34,3 +34,40 @@ def maturity_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
             f"{where} scored {latest.score:.2f}, below the policy minimum {policy.min_maturity_score:.2f}.",
         )
     return GateResult("maturity", True, f"{where} scored {latest.score:.2f} >= {policy.min_maturity_score:.2f}.")
+
+
+MEASURED_MAX_AGE_DAYS = 7
+
+
+def measured_maturity_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
+    """The policy option to require the *measured* maturity (evidence rules alone, taken daily by Celery beat):
+    listed as ``measured_maturity`` in the policy's gates, it passes when the model's latest measurement of the
+    policy's framework is at most a week old and scores at least the policy minimum."""
+    from assessments.selectors import latest_measurement
+
+    slug = policy.maturity_framework or "lifecycle"
+    latest = latest_measurement(model=version.model, framework_slug=slug)
+    if latest is None:
+        return GateResult(
+            "measured_maturity",
+            False,
+            f"No measured '{slug}' maturity exists for {version.model} yet (measured daily).",
+        )
+    where = f"Measurement #{latest.pk} ({latest.measured_at:%Y-%m-%d}, {latest.observed} questions observed)"
+    age_days = (timezone.now() - latest.measured_at).days
+    if age_days > MEASURED_MAX_AGE_DAYS:
+        return GateResult(
+            "measured_maturity", False, f"{where} is {age_days} days old; the gate accepts {MEASURED_MAX_AGE_DAYS}."
+        )
+    if latest.score is None or latest.score < policy.min_maturity_score:
+        shown = "no score" if latest.score is None else f"{latest.score:.2f}"
+        return GateResult(
+            "measured_maturity",
+            False,
+            f"{where} measured {shown}, below the policy minimum {policy.min_maturity_score:.2f}.",
+        )
+    return GateResult(
+        "measured_maturity",
+        True,
+        f"{where} measured {latest.score:.2f} >= {policy.min_maturity_score:.2f}.",
+    )

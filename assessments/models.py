@@ -86,6 +86,14 @@ class Assessment(models.Model):
     score = models.FloatField(null=True, blank=True, help_text="Normalised overall score (0..1), set on submission.")
     label = models.CharField(max_length=200, blank=True, help_text="Band or level reached.")
     result = models.JSONField(null=True, blank=True, help_text="The scoring engine's full, explained result.")
+    measurement = models.ForeignKey(
+        "Measurement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The observations frozen with the submission (what the platform saw then).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -130,3 +138,63 @@ class Answer(models.Model):
     def __str__(self) -> str:
         shown = "N/A" if self.not_applicable else f"{self.value:g}"
         return f"{self.question_id} = {shown}"
+
+
+class Measurement(models.Model):
+    """Maturity measured from the platform's own records by the evidence rules alone (no questionnaire): one per
+    model and run, or for the whole portfolio (``model`` empty). Never edited once written."""
+
+    model = models.ForeignKey(
+        RegisteredModel, on_delete=models.CASCADE, null=True, blank=True, related_name="measurements"
+    )
+    model_version = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        help_text="The version the rules judged (production if any).",
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="measurements")
+    trigger = models.CharField(max_length=16, default="beat")  # beat, submission, manual, demo, cli
+    measured_at = models.DateTimeField(default=timezone.now, db_index=True)
+    score = models.FloatField(null=True, blank=True, help_text="Normalised measured score (0..1); empty if none.")
+    label = models.CharField(max_length=200, blank=True)
+    observed = models.PositiveIntegerField(default=0, help_text="Questions observed.")
+    observable = models.PositiveIntegerField(default=0, help_text="Questions of the framework that name a rule.")
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-measured_at", "-id"]
+        indexes = [models.Index(fields=["model", "framework", "measured_at"], name="assessments_measured_latest")]
+
+    def __str__(self) -> str:
+        who = self.model.name if self.model_id else "portfolio"
+        return f"Measurement #{self.pk}: {who} {self.measured_at:%Y-%m-%d}"
+
+    @property
+    def is_portfolio(self) -> bool:
+        return self.model_id is None
+
+
+class Observation(models.Model):
+    """What one evidence rule saw for one question: the rule and its version, the verdict, the records it judged."""
+
+    measurement = models.ForeignKey(Measurement, on_delete=models.CASCADE, related_name="observations")
+    question_id = models.CharField(max_length=64)
+    rule = models.CharField(max_length=100)
+    rule_version = models.PositiveIntegerField()
+    status = models.CharField(max_length=8, choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No")])
+    value = models.FloatField(help_text="The answer value the status stands for on the question's scale.")
+    detail = models.TextField(blank=True)
+    evidence = models.JSONField(default=list, blank=True, help_text='[{"kind", "id", "label", "url"}]')
+    observed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["measurement", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["measurement", "question_id"], name="assessments_one_observation_per_q")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.status} ({self.rule} v{self.rule_version})"

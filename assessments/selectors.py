@@ -9,7 +9,10 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from assessments import charts
-from assessments.models import Assessment, AssessmentStatus, Framework
+from assessments.domain.observed import observable_questions, observed_value
+from assessments.domain.scoring import scale_values
+from assessments.models import Assessment, AssessmentStatus, Framework, Measurement
+from registry.evidence import Subject, get_rule, run_rule
 from registry.models import ModelVersion, RegisteredModel
 
 REPORT_MAX_ASSESSMENTS = 30
@@ -197,11 +200,146 @@ def history_charts(points: list[dict], *, title: str = "") -> dict[str, str]:
 # --- contracts with other apps --------------------------------------------------------------------------------------
 
 
-def _policy_framework(model: RegisteredModel) -> str:
+def policy_framework(model: RegisteredModel) -> str:
+    """The slug of the framework the model's promotion policy judges maturity by."""
     from registry.models import PromotionPolicy
 
     policy = PromotionPolicy.objects.filter(risk_tier=model.risk_tier).only("maturity_framework").first()
     return (policy.maturity_framework if policy else "") or "lifecycle"
+
+
+_policy_framework = policy_framework
+
+
+# --- observed and measured maturity ---------------------------------------------------------------------------------
+
+
+def unobservable(framework: Framework) -> list[dict[str, Any]]:
+    """Questions naming a rule that cannot run as named (not installed, or installed at another version)."""
+    out = []
+    for qid, evidence in observable_questions(framework.definition).items():
+        installed = get_rule(evidence["rule"])
+        if installed is None:
+            out.append({"question": qid, "rule": evidence["rule"], "reason": "rule not installed"})
+        elif installed.version != evidence["version"]:
+            out.append(
+                {
+                    "question": qid,
+                    "rule": evidence["rule"],
+                    "reason": f"the framework names v{evidence['version']}, the installed rule is v{installed.version}",
+                }
+            )
+    return out
+
+
+def observe(subject: Subject, framework: Framework) -> list[dict[str, Any]]:
+    """Run the evidence rules the framework's questions name on ``subject``: one observation per question whose rule
+    is installed at the version the framework names (others are listed by ``unobservable``)."""
+    questions = framework.questions()
+    found = []
+    for qid, evidence in observable_questions(framework.definition).items():
+        installed = get_rule(evidence["rule"])
+        if installed is None or installed.version != evidence["version"]:
+            continue
+        finding = run_rule(evidence["rule"], subject, evidence.get("params"))
+        values = scale_values(framework.definition, questions[qid])
+        found.append(
+            {
+                "question": qid,
+                "dimension": questions[qid]["dimension"],
+                "rule": installed.id,
+                "rule_version": installed.version,
+                "title": installed.title,
+                "status": finding.status,
+                "value": observed_value(values, finding.status),
+                "detail": finding.detail,
+                "evidence": [{"kind": e.kind, "id": e.id, "label": e.label, "url": e.url} for e in finding.evidence],
+                "observed_at": subject.now,
+            }
+        )
+    return found
+
+
+def observations_of(measurement: Measurement) -> list[dict[str, Any]]:
+    """A stored measurement's observations in the shape ``observe`` returns (with the question texts)."""
+    questions = measurement.framework.questions()
+    rows = []
+    for o in measurement.observations.all():
+        question = questions.get(o.question_id, {})
+        installed = get_rule(o.rule)
+        rows.append(
+            {
+                "question": o.question_id,
+                "dimension": question.get("dimension", ""),
+                "text": question.get("text", ""),
+                "rule": o.rule,
+                "rule_version": o.rule_version,
+                "title": installed.title if installed is not None else o.rule,
+                "status": o.status,
+                "value": o.value,
+                "detail": o.detail,
+                "evidence": o.evidence,
+                "observed_at": o.observed_at,
+            }
+        )
+    return rows
+
+
+def measurements(*, model: RegisteredModel | None = None, portfolio: bool = False) -> QuerySet[Measurement]:
+    qs = Measurement.objects.select_related("model", "framework", "model_version")
+    if portfolio:
+        qs = qs.filter(model__isnull=True)
+    elif model is not None:
+        qs = qs.filter(model=model)
+    return qs.order_by("-measured_at", "-id")
+
+
+def latest_measurement(*, model: RegisteredModel, framework_slug: str | None = None) -> Measurement | None:
+    qs = measurements(model=model)
+    if framework_slug:
+        qs = qs.filter(framework__slug=framework_slug)
+    return qs.first()
+
+
+def measured_rows() -> list[dict[str, Any]]:
+    """Each model's latest measured score (of its policy's framework) beside its latest declared one."""
+    rows = []
+    for model in RegisteredModel.objects.order_by("name"):
+        slug = policy_framework(model)
+        measured = latest_measurement(model=model, framework_slug=slug)
+        declared = latest_submitted(model=model, framework_slug=slug)
+        rows.append({"model": model, "framework_slug": slug, "measured": measured, "declared": declared})
+    return rows
+
+
+def measured_vs_declared(
+    *, model: RegisteredModel | None, framework_slug: str = "lifecycle", limit: int = REPORT_MAX_ASSESSMENTS
+) -> dict[str, Any]:
+    """The measured score over time beside the declared one (submitted assessments), with a trend chart. ``model``
+    None: the portfolio (declared = the mean of each model's latest declared score at each submission)."""
+    if model is None:
+        rows = list(measurements(portfolio=True)[:limit])
+    else:
+        rows = list(measurements(model=model).filter(framework__slug=framework_slug)[:limit])
+    rows.reverse()
+    measured_points = [(m.measured_at, m.score) for m in rows]
+    declared_points: list[tuple[datetime, float | None]] = []
+    if model is not None:
+        declared_points = [(p["submitted_at"], p["score"]) for p in history(model=model, framework_slug=framework_slug)]
+    series: dict[str, list[tuple[datetime, float | None]]] = {}
+    if measured_points:
+        series["measured"] = measured_points
+    if declared_points:
+        series["declared"] = declared_points
+    title = f"{model.name if model else 'Portfolio'}: measured and declared maturity"
+    latest = rows[-1] if rows else None
+    declared = latest_submitted(model=model, framework_slug=framework_slug) if model is not None else None
+    return {
+        "latest": latest,
+        "declared": declared,
+        "points": [{"id": m.pk, "measured_at": m.measured_at, "score": m.score, "label": m.label} for m in rows],
+        "trend_svg": charts.trend_svg(series, title=title) if series else "",
+    }
 
 
 def report_context(*, version: ModelVersion) -> dict[str, Any]:
@@ -217,12 +355,31 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
     latest_by_framework.sort(key=lambda a: (a.framework.slug != slug, a.framework.slug))
     points = history(model=model, framework_slug=slug)
     charts_ = history_charts(points, title=f"{model.name}: {slug} maturity over time")
+    measured = measured_vs_declared(model=model, framework_slug=slug)
+    latest_measured = measured["latest"]
     primary = latest_by_framework[0] if latest_by_framework and latest_by_framework[0].framework.slug == slug else None
     result = primary.result if primary is not None else None
     return {
         "model_name": model.name,
         "framework_slug": slug,
-        "has_data": bool(latest_by_framework),
+        "has_data": bool(latest_by_framework) or latest_measured is not None,
+        "measured": (
+            {
+                "id": latest_measured.pk,
+                "score": latest_measured.score,
+                "label": latest_measured.label,
+                "measured_at": latest_measured.measured_at,
+                "observed": latest_measured.observed,
+                "observable": latest_measured.observable,
+                "counts": (latest_measured.result or {}).get("counts", {}),
+                "declared": primary.score if primary is not None else None,
+                "observations": observations_of(latest_measured),
+                "history": measured["points"],
+                "trend_svg": measured["trend_svg"],
+            }
+            if latest_measured is not None
+            else None
+        ),
         "latest": [
             {
                 "id": a.pk,
@@ -265,10 +422,16 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
 
 
 def portfolio_row(*, version: ModelVersion) -> dict[str, Any]:
-    latest = latest_submitted(model=version.model, framework_slug=_policy_framework(version.model))
+    slug = policy_framework(version.model)
+    latest = latest_submitted(model=version.model, framework_slug=slug)
+    measured = latest_measurement(model=version.model, framework_slug=slug)
+    row: dict[str, Any] = {
+        "measured_score": measured.score if measured is not None else None,
+        "measured_at": measured.measured_at if measured is not None else None,
+    }
     if latest is None:
-        return {"maturity_score": None, "maturity_label": "not assessed", "assessed_at": None}
-    return {"maturity_score": latest.score, "maturity_label": latest.label, "assessed_at": latest.submitted_at}
+        return {**row, "maturity_score": None, "maturity_label": "not assessed", "assessed_at": None}
+    return {**row, "maturity_score": latest.score, "maturity_label": latest.label, "assessed_at": latest.submitted_at}
 
 
 def dashboard_cards(*, user) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,11 +20,15 @@ from django.utils import timezone
 
 from assessments import permissions
 from assessments.domain import scoring
+from assessments.domain.observed import measured_score, observable_questions
 from assessments.domain.schema import validate_framework
-from assessments.models import Answer, Assessment, AssessmentStatus, Framework
+from assessments.models import Answer, Assessment, AssessmentStatus, Framework, Measurement, Observation
 from mlops_gov.errors import ConflictError, DomainError, NotFoundError, PermissionError_
 from registry.audit import audit_record
+from registry.evidence import registered_rules, subject_for
 from registry.models import ModelVersion, RegisteredModel
+
+logger = logging.getLogger(__name__)
 
 MAX_FRAMEWORK_BYTES = 512 * 1024
 MAX_TEXT = 4000
@@ -49,6 +54,11 @@ class IncompleteAssessment(DomainError):
 
 
 # --- frameworks -----------------------------------------------------------------------------------------------------
+
+
+def installed_rules() -> dict[str, int]:
+    """Evidence rule id -> version, of the rules the apps installed (what a framework question may name)."""
+    return {rule_id: found.version for rule_id, found in registered_rules().items()}
 
 
 def parse_framework_text(content: bytes | str, name: str = "upload") -> Any:
@@ -85,7 +95,7 @@ def framework_load(
 ) -> tuple[Framework, bool]:
     """Validate and store a framework document. Unchanged content is a no-op; changed content becomes a new
     version (the current one); older versions stay for the assessments answered against them."""
-    errors = validate_framework(document) or _check_json_safe(document)
+    errors = validate_framework(document, installed_rules()) or _check_json_safe(document)
     if errors:
         raise FrameworkInvalid(errors)
     sha = canonical_sha256(document)
@@ -148,7 +158,7 @@ def frameworks_load_files(*, files: Iterable[tuple[str, bytes | str]], actor=Non
         except FrameworkInvalid as exc:
             errors.extend(exc.errors)
             continue
-        problems = validate_framework(document) or _check_json_safe(document)
+        problems = validate_framework(document, installed_rules()) or _check_json_safe(document)
         errors.extend(f"{name}: {p}" for p in problems)
         if not problems:
             if document["slug"] in slugs:
@@ -380,11 +390,27 @@ def answer_map(assessment: Assessment) -> dict[str, float | None]:
     }
 
 
-def compute_result(assessment: Assessment) -> dict[str, Any]:
-    """Score the assessment now (used for the preview of a draft and frozen at submission)."""
+def observation_statuses(assessment: Assessment) -> dict[str, str]:
+    """What the platform observed for the assessment's questions: frozen with a submission, live for a draft."""
+    from assessments import selectors
+
+    if assessment.measurement_id:
+        return dict(assessment.measurement.observations.values_list("question_id", "status"))
+    if assessment.is_submitted:
+        return {}  # submitted before observations were recorded: scored as declared then
+    found = selectors.observe(subject_for(assessment.model), assessment.framework)
+    return {o["question"]: o["status"] for o in found}
+
+
+def compute_result(assessment: Assessment, observations: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Score the assessment now (used for the preview of a draft and frozen at submission). Observed answers cap
+    the declared ones (see ``domain.observed``)."""
     framework = assessment.framework
-    answers = answer_map(assessment)
-    result = scoring.score(framework.definition, answers)
+    if observations is None:
+        observations = observation_statuses(assessment)
+    declared = answer_map(assessment)
+    result = scoring.score(framework.definition, declared, observations)
+    answers = scoring_answers(framework, declared, observations)
     result["framework"].update({"version": framework.version, "edition": framework.edition})
     derived: dict[str, Any] = {}
     for slug in framework.definition.get("derive", []):
@@ -398,8 +424,19 @@ def compute_result(assessment: Assessment) -> dict[str, Any]:
     return result
 
 
-def missing_required(assessment: Assessment) -> list[str]:
-    answered = set(assessment.answers.values_list("question_id", flat=True))
+def scoring_answers(
+    framework: Framework, declared: Mapping[str, float | None], observations: Mapping[str, str]
+) -> dict[str, float | None]:
+    from assessments.domain.observed import apply_observations
+
+    return apply_observations(framework.definition, declared, observations)[0]
+
+
+def missing_required(assessment: Assessment, observations: Mapping[str, str] | None = None) -> list[str]:
+    """Required questions neither answered nor observed (the platform answers an observed question)."""
+    if observations is None:
+        observations = observation_statuses(assessment)
+    answered = set(assessment.answers.values_list("question_id", flat=True)) | set(observations)
     return [
         qid for qid, q in assessment.framework.questions().items() if q.get("required", True) and qid not in answered
     ]
@@ -412,10 +449,18 @@ def assessment_submit(*, assessment: Assessment, actor) -> Assessment:
     _refuse_if_submitted(assessment)
     if not permissions.can_answer(actor, assessment.model):
         raise PermissionError_("Only the model's team may submit its assessments.")
-    missing = missing_required(assessment)
+    measurement = None
+    observations: dict[str, str] = {}
+    if observable_questions(assessment.framework.definition):
+        measurement = measurement_take(
+            model=assessment.model, framework=assessment.framework, trigger="submission", actor=actor
+        )
+        observations = dict(measurement.observations.values_list("question_id", "status"))
+    missing = missing_required(assessment, observations)
     if missing:
         raise IncompleteAssessment(missing)
-    result = compute_result(assessment)
+    result = compute_result(assessment, observations)
+    assessment.measurement = measurement
     assessment.result = result
     assessment.score = float(result["overall"]["normalised"])
     assessment.label = str(result["label"])[:200]
@@ -434,6 +479,138 @@ def assessment_submit(*, assessment: Assessment, actor) -> Assessment:
             "score": assessment.score,
             "label": assessment.label,
             "derived": {slug: r["label"] for slug, r in result["derived"].items()},
+            "measurement": measurement.pk if measurement is not None else None,
+            "contradictions": [c["question"] for c in result.get("contradictions", [])],
         },
     )
     return assessment
+
+
+# --- measured maturity ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def measurement_take(
+    *, model: RegisteredModel, trigger: str = "manual", actor=None, framework: Framework | None = None
+) -> Measurement:
+    """Run the evidence rules of ``framework`` (default: the current version of the model's policy framework) on the
+    model and store what they observed, each observation with its rule, rule version, evidence ids and time."""
+    from assessments import selectors
+
+    if framework is None:
+        framework = _current_framework(selectors.policy_framework(model))
+    subject = subject_for(model)
+    found = selectors.observe(subject, framework)
+    statuses = {o["question"]: o["status"] for o in found}
+    measured = measured_score(framework.definition, statuses)
+    measured["not_observed"] = selectors.unobservable(framework)
+    measurement = Measurement.objects.create(
+        model=model,
+        model_version=subject.version,
+        framework=framework,
+        trigger=trigger[:16],
+        measured_at=subject.now,
+        score=measured["normalised"],
+        label=measured["label"][:200],
+        observed=measured["observed"],
+        observable=measured["observable"],
+        result=measured,
+    )
+    Observation.objects.bulk_create(
+        [
+            Observation(
+                measurement=measurement,
+                question_id=o["question"],
+                rule=o["rule"],
+                rule_version=o["rule_version"],
+                status=o["status"],
+                value=o["value"],
+                detail=o["detail"][:4000],
+                evidence=o["evidence"],
+                observed_at=subject.now,
+            )
+            for o in found
+        ]
+    )
+    audit_record(
+        action="maturity.measured",
+        obj=measurement,
+        model=model,
+        actor=actor,
+        after={
+            "framework": framework.slug,
+            "framework_version": framework.version,
+            "model_version": subject.version.version if subject.version else None,
+            "trigger": measurement.trigger,
+            "score": measurement.score,
+            "label": measurement.label,
+            "observations": {
+                o["question"]: {
+                    "rule": o["rule"],
+                    "rule_version": o["rule_version"],
+                    "status": o["status"],
+                    "evidence": [f"{e['kind']}:{e['id']}" for e in o["evidence"] if e["id"]],
+                }
+                for o in found
+            },
+        },
+    )
+    return measurement
+
+
+@transaction.atomic
+def portfolio_measurement_take(
+    *, measurements: Sequence[Measurement], trigger: str = "manual", actor=None
+) -> Measurement | None:
+    """The portfolio's measured maturity: the mean of the models' measured scores in this run."""
+    scored = [m for m in measurements if m.score is not None and m.model_id is not None]
+    framework = Framework.objects.filter(slug="lifecycle", is_current=True).first()
+    if framework is None and measurements:
+        framework = measurements[0].framework
+    if framework is None:
+        return None
+    score = round(sum(m.score for m in scored) / len(scored), 6) if scored else None  # type: ignore[misc]
+    label = ""
+    if score is not None and framework.definition.get("bands"):
+        label = scoring.band_for(framework.definition["bands"], score)[1]["label"]
+    models_ = [
+        {"model": m.model.name, "measurement": m.pk, "score": m.score, "label": m.label, "framework": m.framework.slug}
+        for m in measurements
+        if m.model_id is not None
+    ]
+    measurement = Measurement.objects.create(
+        model=None,
+        framework=framework,
+        trigger=trigger[:16],
+        score=score,
+        label=label[:200],
+        observed=sum(m.observed for m in measurements),
+        observable=sum(m.observable for m in measurements),
+        result={"normalised": score, "label": label, "models": models_},
+    )
+    audit_record(
+        action="maturity.measured",
+        obj=measurement,
+        actor=actor,
+        after={"portfolio": True, "score": score, "label": label, "models": {r["model"]: r["score"] for r in models_}},
+    )
+    return measurement
+
+
+def measurements_take_all(*, trigger: str = "beat", actor=None) -> dict[str, Any]:
+    """Measure every registered model (each in its own transaction; one failing model does not stop the others),
+    then the portfolio."""
+    taken: list[Measurement] = []
+    failed: list[str] = []
+    for model in RegisteredModel.objects.order_by("name"):
+        try:
+            taken.append(measurement_take(model=model, trigger=trigger, actor=actor))
+        except Exception:
+            logger.exception("measuring the maturity of %s failed", model.name)
+            failed.append(model.name)
+    portfolio = portfolio_measurement_take(measurements=taken, trigger=trigger, actor=actor)
+    return {
+        "measured": len(taken),
+        "failed": failed,
+        "portfolio": portfolio.score if portfolio is not None else None,
+    }

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/export.json", views.assessment_export_json, name="assessment-export-json"),
     path("<int:pk>/export.csv", views.assessment_export_csv, name="assessment-export-csv"),
     path("models/<str:name>/history/", views.model_history, name="model-history"),
+    path("measured/", views.measured_overview, name="measured-overview"),
+    path("measured/<int:pk>/", views.measurement_detail, name="measurement-detail"),
 ]

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 
 from assessments import charts, permissions, selectors, services
 from assessments.api.views import csv_response
+from assessments.domain.observed import status_word
 from assessments.forms import AssessmentFilterForm, StartAssessmentForm
 from assessments.models import Assessment
 from mlops_gov.access import permission_required
 from mlops_gov.errors import DomainError
+from registry.evidence import subject_for
 from registry.models import RegisteredModel
 
 VIEW_PERM = "assessments.view_assessment"
@@ -106,24 +108,34 @@ def assessment_start(request):
     return redirect("assessments:assessment-detail", pk=assessment.pk)
 
 
-def _question_rows(assessment: Assessment, dimension: dict) -> list[dict]:
+def _question_rows(assessment: Assessment, dimension: dict, observations: dict[str, dict]) -> list[dict]:
+    """One row per question; an observed question carries what the platform saw, pre-fills an unanswered radio
+    with it and flags a declared answer above it."""
     answers = {a.question_id: a for a in assessment.answers.all()}
     scales = assessment.framework.definition["scales"]
     rows = []
     for question in dimension["questions"]:
         answer = answers.get(question["id"])
+        observation = observations.get(question["id"])
+        declared = answer.value if answer is not None and not answer.not_applicable else None
+        shown = declared if answer is not None else (observation["value"] if observation else None)
+        contradiction = None
+        if observation is not None and declared is not None and declared > observation["value"] + 1e-9:
+            values = [float(o["value"]) for o in scales[question["scale"]]]
+            contradiction = {"declared": status_word(values, declared), "observed": observation["status"]}
         rows.append(
             {
                 "q": question,
                 "field": f"q-{question['id']}",
                 "answer": answer,
+                "observation": observation,
+                "prefilled": answer is None and observation is not None,
+                "contradiction": contradiction,
                 "options": [
                     {
                         "value": f"{o['value']:g}",
                         "label": o["label"],
-                        "checked": answer is not None
-                        and not answer.not_applicable
-                        and abs(answer.value - o["value"]) < 1e-9,
+                        "checked": shown is not None and abs(shown - o["value"]) < 1e-9,
                     }
                     for o in scales[question["scale"]]
                 ],
@@ -131,6 +143,17 @@ def _question_rows(assessment: Assessment, dimension: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def _observations(assessment: Assessment) -> dict[str, dict]:
+    """Frozen with a submission; live for a draft. ``{question_id: observation}``."""
+    if assessment.measurement_id:
+        found = selectors.observations_of(assessment.measurement)
+    elif assessment.is_submitted:
+        found = []
+    else:
+        found = selectors.observe(subject_for(assessment.model), assessment.framework)
+    return {o["question"]: o for o in found}
 
 
 @login_required
@@ -160,20 +183,25 @@ def assessment_detail(request, pk: int):
             [d["name"] for d in result["dimensions"]], [d["normalised"] for d in result["dimensions"]]
         )
     previous = selectors.previous_submitted(assessment)
+    observations = _observations(assessment)
+    statuses = {qid: o["status"] for qid, o in observations.items()}
+    rows = _question_rows(assessment, dimension, observations)
     context = {
+        "observed_count": len(observations),
+        "observed_here": sum(1 for r in rows if r["observation"]),
         "assessment": assessment,
         "framework": assessment.framework,
         "progress": selectors.progress(assessment),
         "nav": nav,
         "dimension": dimension,
-        "rows": _question_rows(assessment, dimension),
+        "rows": rows,
         "next_dimension": dimensions[index + 1]["id"] if index + 1 < len(dimensions) else None,
         "can_answer": can_answer,
         "result": result,
         "derived": (result or {}).get("derived", {}),
         "radar_svg": radar,
         "previous": previous,
-        "missing": services.missing_required(assessment) if can_answer else [],
+        "missing": services.missing_required(assessment, statuses) if can_answer else [],
     }
     return render(request, "assessments/assessment_detail.html", context)
 
@@ -279,6 +307,30 @@ def model_history(request, name: str):
         "assessments": selectors.assessment_list(model=model)[:100],
     }
     return render(request, "assessments/model_history.html", context)
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def measurement_detail(request, pk: int):
+    measurement = selectors.measurements().filter(pk=pk).first()
+    if measurement is None:
+        raise Http404("No such measurement.")
+    context = {
+        "measurement": measurement,
+        "observations": selectors.observations_of(measurement),
+        "models": (measurement.result or {}).get("models", []),
+        "not_observed": (measurement.result or {}).get("not_observed", []),
+        **selectors.measured_vs_declared(model=measurement.model, framework_slug=measurement.framework.slug),
+    }
+    return render(request, "assessments/measurement_detail.html", context)
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def measured_overview(request):
+    """The portfolio's measured maturity over time, and each model's latest measured beside its declared score."""
+    context = {"rows": selectors.measured_rows(), **selectors.measured_vs_declared(model=None)}
+    return render(request, "assessments/measured_overview.html", context)
 
 
 @login_required

@@ -6,7 +6,10 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Monitoring"
 
     def ready(self) -> None:
-        from monitoring import checkpoint_sink
+        from monitoring import (
+            checkpoint_sink,
+            evidence,  # noqa: F401 - registers the monitoring evidence rules
+        )
         from monitoring.gates import drift_gate
         from monitoring.receivers import connect
         from registry.gates import register_gate

@@ -6,7 +6,7 @@ class RegistryConfig(AppConfig):
     verbose_name = "Model registry"
 
     def ready(self) -> None:
-        from registry import gates  # noqa: F401 - registers the registry's own gates
+        from registry import evidence, gates  # noqa: F401 - register the registry's own gates and evidence rules
         from registry.audit import sqlite as audit_sqlite
         from registry.mlflow_api.authentication import connect_signals
 

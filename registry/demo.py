@@ -9,7 +9,7 @@ import json
 from django.contrib.auth import get_user_model
 
 from registry import services
-from registry.models import RegisteredModel, Team
+from registry.models import PromotionPolicy, RegisteredModel, Team
 
 CARDS = {
     "intended_use": "Decision support for trained analysts; every prediction is reviewed by a person.",
@@ -124,6 +124,11 @@ def _promote_low_risk_model(stdout) -> None:
     version = model.versions.order_by("-version").first()
     if version.stage == "production":
         return
+    policy = PromotionPolicy.objects.filter(risk_tier=model.risk_tier).first()
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if policy is not None and admin is not None and not policy.metric_thresholds:
+        # The metrics gate then has thresholds to enforce (not only "none set").
+        services.policy_update(policy=policy, actor=admin, metric_thresholds={"f1_macro": {"min": 0.9}})
     request, _ = services.promotion_request_create(
         version=version,
         actor=User.objects.get(username="dana"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from assessments.models import Answer, Assessment, Framework
+from assessments.models import Answer, Assessment, Framework, Measurement, Observation
 
 
 class FrameworkOutSerializer(serializers.ModelSerializer):
@@ -114,3 +114,54 @@ class AnswersInSerializer(serializers.Serializer):
     """Documentation of the bulk body; the service validates each item against the framework version."""
 
     answers = AnswerInSerializer(many=True)
+
+
+class ObservationOutSerializer(serializers.ModelSerializer):
+    question = serializers.CharField(source="question_id")
+    evidence = serializers.JSONField()
+
+    class Meta:
+        model = Observation
+        fields = ["question", "rule", "rule_version", "status", "value", "detail", "evidence", "observed_at"]
+
+
+class MeasurementOutSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.name", allow_null=True, default=None)
+    model_version = serializers.IntegerField(source="model_version.version", allow_null=True, default=None)
+    framework = serializers.CharField(source="framework.slug")
+    framework_version = serializers.IntegerField(source="framework.version")
+    portfolio = serializers.BooleanField(source="is_portfolio")
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id",
+            "model",
+            "model_version",
+            "portfolio",
+            "framework",
+            "framework_version",
+            "trigger",
+            "measured_at",
+            "score",
+            "label",
+            "observed",
+            "observable",
+        ]
+
+
+class MeasurementDetailSerializer(MeasurementOutSerializer):
+    observations = ObservationOutSerializer(many=True, read_only=True)
+    declared_score = serializers.SerializerMethodField()
+
+    class Meta(MeasurementOutSerializer.Meta):
+        fields = [*MeasurementOutSerializer.Meta.fields, "declared_score", "observations", "result"]
+
+    def get_declared_score(self, obj: Measurement) -> float | None:
+        """The score of the model's latest submitted questionnaire of the same framework (None for the portfolio)."""
+        from assessments.selectors import latest_submitted
+
+        if obj.model is None:
+            return None
+        latest = latest_submitted(model=obj.model, framework_slug=obj.framework.slug)
+        return latest.score if latest is not None else None

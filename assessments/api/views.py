@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from assessments import selectors, services
 from assessments.api import serializers as s
-from assessments.models import Assessment, AssessmentStatus, Framework
+from assessments.models import Assessment, AssessmentStatus, Framework, Measurement
 from mlops_gov.api.permissions import ReadOnlyRolePermissions, RoleModelPermissions, ViewerMayCall
 from mlops_gov.csv_export import iter_csv
 from registry.models import ModelVersion, RegisteredModel
@@ -172,3 +172,41 @@ def _validated(serializer_class, data, **kwargs):
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class MeasurementViewSet(viewsets.ReadOnlyModelViewSet):
+    """Measured maturity (evidence rules alone, taken daily): ``?model=<name>`` for one model's history,
+    ``?portfolio=true`` for the portfolio's. Each measurement's observations name the rule, its version, the
+    evidence ids and links."""
+
+    permission_classes = [ReadOnlyRolePermissions]
+    queryset = Measurement.objects.all()
+    serializer_class = s.MeasurementOutSerializer
+    ordering = ["-measured_at", "-id"]
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("model", OpenApiTypes.STR, required=False),
+            OpenApiParameter("portfolio", OpenApiTypes.BOOL, required=False),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        if self.action != "list":
+            return selectors.measurements().prefetch_related("observations")
+        portfolio = params.get("portfolio", "").lower()
+        if portfolio not in ("", "1", "0", "true", "false", "yes", "no"):
+            raise ValidationError({"portfolio": ["Give true or false."]})
+        model = None
+        if params.get("model"):
+            model = RegisteredModel.objects.filter(name=params["model"]).first()
+            if model is None:
+                raise NotFound(f"No model named '{params['model'][:200]}'.")
+        return selectors.measurements(model=model, portfolio=portfolio in ("1", "true", "yes"))
+
+    def get_serializer_class(self):
+        return s.MeasurementDetailSerializer if self.action == "retrieve" else s.MeasurementOutSerializer

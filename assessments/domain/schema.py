@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 METHODS = ("min_section_sum", "levels", "weighted")
 TAG_PATTERN = r"^[a-z][a-z0-9-]*:[A-Za-z0-9._-]+$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+RULE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9._-]{0,63}$"
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
 
@@ -83,6 +84,23 @@ FRAMEWORK_SCHEMA: dict[str, Any] = {
                                     "items": {"type": "string", "pattern": TAG_PATTERN},
                                 },
                                 "recommendation": _TEXT,
+                                "evidence": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["rule", "version"],
+                                    "properties": {
+                                        "rule": {"type": "string", "pattern": RULE_PATTERN},
+                                        "version": {"type": "integer", "minimum": 1},
+                                        "params": {
+                                            "type": "object",
+                                            "maxProperties": 10,
+                                            "propertyNames": {"pattern": r"^[a-z][a-z0-9_]{0,39}$"},
+                                            "additionalProperties": {
+                                                "type": ["integer", "number", "string", "boolean"]
+                                            },
+                                        },
+                                    },
+                                },
                             },
                         },
                     },
@@ -146,8 +164,11 @@ def _location(path: Any) -> str:
     return text or "(document)"
 
 
-def validate_framework(document: Any) -> list[str]:
-    """Every problem in ``document`` as ``"<location>: <message>"``; an empty list means it is valid."""
+def validate_framework(document: Any, rules: Mapping[str, int] | None = None) -> list[str]:
+    """Every problem in ``document`` as ``"<location>: <message>"``; an empty list means it is valid.
+
+    ``rules`` (evidence rule id -> installed version), when given, is checked against the questions' ``evidence``:
+    a question may only name an installed rule at its installed version."""
     if not isinstance(document, Mapping):
         return ["(document): the file must contain a mapping (an object) at the top level."]
     errors = [
@@ -156,7 +177,26 @@ def validate_framework(document: Any) -> list[str]:
     ]
     if errors:
         return errors  # semantic checks assume the shape is right
-    return _semantic_errors(document)
+    return _semantic_errors(document) + (_evidence_errors(document, rules) if rules is not None else [])
+
+
+def _evidence_errors(doc: Mapping[str, Any], rules: Mapping[str, int]) -> list[str]:
+    errors = []
+    for d, dim in enumerate(doc["dimensions"]):
+        for q, question in enumerate(dim["questions"]):
+            evidence = question.get("evidence")
+            if evidence is None:
+                continue
+            where = f"dimensions[{d}].questions[{q}].evidence"
+            installed = rules.get(evidence["rule"])
+            if installed is None:
+                errors.append(f"{where}.rule: no evidence rule '{evidence['rule']}' is installed.")
+            elif installed != evidence["version"]:
+                errors.append(
+                    f"{where}.version: rule '{evidence['rule']}' is at version {installed}, not {evidence['version']}; "
+                    "review what the rule now checks and name its current version."
+                )
+    return errors
 
 
 def _semantic_errors(doc: Mapping[str, Any]) -> list[str]:

@@ -113,8 +113,35 @@ def _dimension_scores(definition: Definition, answers: Answers) -> list[dict[str
 # --- entry point ----------------------------------------------------------------------------------------------------
 
 
-def score(definition: Definition, answers: Answers) -> dict[str, Any]:
-    """Score ``answers`` against ``definition`` with the framework's rule."""
+def score(definition: Definition, answers: Answers, observations: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Score ``answers`` against ``definition`` with the framework's rule.
+
+    ``observations`` (``{question_id: "yes" | "partly" | "no"}``, what evidence rules saw) cap the declared answers:
+    a declared answer above the observed level is scored at the observed level and listed first in ``held_back``
+    with the reason (see ``observed.apply_observations``)."""
+    if observations:
+        from assessments.domain.observed import apply_observations
+
+        effective, contradictions = apply_observations(definition, answers, observations)
+        result = score(definition, effective)
+        flagged = {c["question"] for c in contradictions}
+        held = [
+            {
+                "question": c["question"],
+                "dimension": c["dimension"],
+                "text": c["text"],
+                "value": c["observed"],
+                "max": c["max"],
+                "declared": c["declared"],
+                "contradiction": True,
+                "reason": f"declared: {c['declared_word']}, observed: {c['observed_word']}; scored as observed",
+            }
+            for c in contradictions
+        ]
+        result["held_back"] = held + [h for h in result["held_back"] if h["question"] not in flagged]
+        result["contradictions"] = contradictions
+        result["observed"] = {qid: observations[qid] for qid in observations if qid in effective}
+        return result
     method = definition["method"]
     if method == "min_section_sum":
         result = _score_min_section_sum(definition, answers)

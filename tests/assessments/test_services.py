@@ -169,9 +169,12 @@ def test_submitted_result_is_frozen_with_its_framework_version(frameworks, model
         "version": 1,
         "edition": "2026.1",
     }
-    assert done.result["derived"]["google-mlops"]["label"] == "Level 2: CI/CD pipeline automation"
-    assert done.result["derived"]["azure-mlops"]["level"]["rank"] == 4
-    assert done.result["derived"]["ml-test-score"]["overall"]["score"] == 7
+    # The model has no version, data or report: its 23 observable questions are observed below the declared "yes",
+    # and the derived frameworks are estimated from the answers as scored (capped at what is observed).
+    assert len(done.result["contradictions"]) == 23
+    assert done.result["derived"]["google-mlops"]["label"] == "Level 0: Manual process"
+    assert done.result["derived"]["azure-mlops"]["level"]["rank"] == 1
+    assert done.result["derived"]["ml-test-score"]["overall"]["score"] == 5
 
 
 # --- the maturity gate ----------------------------------------------------------------------------------------------
@@ -236,4 +239,5 @@ def test_promotion_request_carries_the_maturity_gate(frameworks, version, person
         version=version, actor=personas.scientist, justification="Assessed now."
     )
     maturity = next(g for g in request.gate_results if g["name"] == "maturity")
-    assert maturity["passed"] is True and "scored 1.00 >= 0.50" in maturity["detail"]
+    # declared all "yes", scored 0.66 once capped at what the platform observes for this undocumented version
+    assert maturity["passed"] is True and "scored 0.66 >= 0.50" in maturity["detail"]

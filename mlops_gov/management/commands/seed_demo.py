@@ -21,6 +21,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data: the registry is not empty, nothing seeded.")
             return
         with acting(channel="cli"):
+            modules = []
             for label in DOMAIN_APPS:
                 try:
                     module = importlib.import_module(f"{label}.demo")
@@ -30,4 +31,11 @@ class Command(BaseCommand):
                     continue
                 self.stdout.write(f"Seeding {label} ...")
                 module.seed(self.stdout)
+                modules.append((label, module))
+            # A second pass for work that needs every app's data (e.g. measuring maturity from all the evidence).
+            for label, module in modules:
+                finish = getattr(module, "finish", None)
+                if finish is not None:
+                    self.stdout.write(f"Finishing {label} ...")
+                    finish(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data seeded."))
