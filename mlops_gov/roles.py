@@ -17,7 +17,7 @@ DOMAIN_APPS = ("registry", "assessments", "monitoring", "reports")
 _AUTHOR_MODELS = {
     "registry": ["registeredmodel", "modelversion", "modelcard", "modelalias", "promotionrequest", "team"],
     "assessments": ["assessment", "answer"],
-    "monitoring": ["dataset", "driftcheck", "monitoringconfig"],
+    "monitoring": ["dataset", "datasetimport", "driftcheck", "monitoringconfig"],
     "reports": ["governancereport"],
 }
 _ENGINEER_EXTRA = {

@@ -297,6 +297,10 @@ MLOPS_GOV = {
     "UPLOAD_MAX_BYTES": env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1),
     "UPLOAD_MAX_ROWS": env_int("UPLOAD_MAX_ROWS", 5_000_000, minimum=1),
     "UPLOAD_MAX_COLUMNS": env_int("UPLOAD_MAX_COLUMNS", 500, minimum=1),
+    # Datasets registered by URI: local folders a file:// URI may name (comma-separated; none = file:// off) and
+    # the most a worker reads of one object.
+    "DATASET_FILE_ROOTS": env_list("DATASET_FILE_ROOTS", []),
+    "DATASET_IMPORT_MAX_BYTES": env_int("DATASET_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1),
     # Token callers' MLflow reads cache (user, role permissions) this long; see registry/mlflow_api/authentication.py.
     "MLFLOW_AUTH_CACHE_SECONDS": env_int("MLFLOW_AUTH_CACHE_SECONDS", 5, minimum=0),
     "WEBHOOK_ALLOWED_NETWORKS": env_list("WEBHOOK_ALLOWED_NETWORKS", []),

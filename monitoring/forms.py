@@ -16,11 +16,24 @@ class UploadForm(forms.Form):
         queryset=ModelVersion.objects.select_related("model").order_by("model__name", "-version")
     )
     kind = forms.ChoiceField(choices=DatasetKind.choices)
-    file = forms.FileField(help_text="CSV (UTF-8, optionally gzip or zip) or Parquet.")
+    file = forms.FileField(required=False, help_text="CSV (UTF-8, optionally gzip or zip) or Parquet.")
+    uri = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="Or where it lives (URI)",
+        help_text="s3://bucket/path/batch.parquet (also gs://, abfss://, or an allow-listed file:// path). A worker "
+        "reads it with the servers' own credentials: never put credentials in the URI.",
+    )
     target = forms.CharField(max_length=255, required=False, label="Target column")
     prediction = forms.CharField(max_length=255, required=False, label="Prediction column")
     id_column = forms.CharField(max_length=255, required=False, label="Id column")
     timestamp_column = forms.CharField(max_length=255, required=False, label="Timestamp column")
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("file")) == bool(cleaned.get("uri")):
+            raise forms.ValidationError("Choose a file to upload or give the URI where the data lives (one of them).")
+        return cleaned
 
     def roles(self) -> dict[str, str]:
         d = self.cleaned_data

@@ -62,6 +62,9 @@ class Dataset(models.Model):
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source_uri = models.CharField(
+        max_length=2000, blank=True, help_text="Where a dataset registered by URI was read from (never credentials)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -78,6 +81,25 @@ class Dataset(models.Model):
     @property
     def feature_names(self) -> list[str]:
         return [c["name"] for c in self.schema]
+
+
+class DatasetImport(Job):
+    """A dataset registered by URI: a worker reads it where it lives (streamed, checksummed, validated like an
+    upload), never the web server. On success ``dataset`` is the stored result."""
+
+    version = models.ForeignKey("registry.ModelVersion", on_delete=models.PROTECT, related_name="dataset_imports")
+    kind = models.CharField(max_length=16, choices=DatasetKind.choices)
+    uri = models.CharField(max_length=2000)
+    roles = models.JSONField(default=dict, blank=True)
+    run_check = models.BooleanField(default=True, help_text="Queue a drift check when a current batch is stored.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    dataset = models.OneToOneField(Dataset, on_delete=models.PROTECT, null=True, blank=True, related_name="import_job")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Dataset import #{self.pk} of {self.version}"
 
 
 class MonitoringConfig(models.Model):

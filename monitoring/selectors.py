@@ -18,6 +18,7 @@ from monitoring.models import (
     AlertKind,
     AlertRule,
     Dataset,
+    DatasetImport,
     DatasetKind,
     Delivery,
     DriftCheck,
@@ -74,6 +75,10 @@ def dataset_list(*, version: ModelVersion | None = None, kind: str = "") -> Quer
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("-created_at", "-id")
+
+
+def dataset_import_list() -> QuerySet[DatasetImport]:
+    return DatasetImport.objects.select_related("version__model", "requested_by").order_by("-created_at", "-id")
 
 
 def alert_list(*, model=None) -> QuerySet[Alert]:

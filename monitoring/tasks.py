@@ -55,3 +55,22 @@ def build_report(check_id: int) -> bool:
     with acting(channel="task"):
         services.check_report_html(selectors.get_check(check_id))
     return True
+
+
+@shared_task(
+    name="monitoring.import_dataset",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def import_dataset(import_id: int) -> bool:
+    """Read a dataset registered by URI where it lives and store it."""
+    from monitoring import services
+
+    with acting(channel="task"):
+        try:
+            return services.dataset_import_run(import_id=import_id, interrupts=(SoftTimeLimitExceeded,))
+        except SoftTimeLimitExceeded:
+            services.dataset_import_fail(import_id=import_id, message="Reading the dataset took longer than the limit.")
+            return True

@@ -48,7 +48,26 @@ def dashboard(request):
 @permission_required("monitoring.add_dataset", raise_exception=True)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["uri"]:
+        version = form.cleaned_data["version"]
+        try:
+            job = services.dataset_import_request(
+                version=version,
+                kind=form.cleaned_data["kind"],
+                uri=form.cleaned_data["uri"],
+                actor=request.user,
+                roles=form.roles(),
+            )
+        except (DomainError, ValidationError) as exc:
+            form.add_error("uri", _message(exc))
+        else:
+            messages.success(
+                request,
+                f"Registered {job.uri}: a worker is reading it now. It is listed under 'Dataset imports' below "
+                "until it is stored, or with the reason if it cannot be.",
+            )
+            return redirect("monitoring:version-detail", name=version.model.name, version=version.version)
+    elif request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]
         upload_file = form.cleaned_data["file"]
         limit = settings.MLOPS_GOV["UPLOAD_MAX_BYTES"]
@@ -82,6 +101,7 @@ def version_detail(request, name: str, version: int):
     context = {
         "version": model_version,
         "datasets": selectors.dataset_list(version=model_version)[:50],
+        "imports": selectors.dataset_import_list().filter(version=model_version).exclude(status="succeeded")[:20],
         "checks": selectors.check_list(version=model_version)[:50],
         "config": selectors.config_for(model_version.model),
         "can_run": permissions.can_run_checks(request.user, model_version.model),

@@ -8,6 +8,7 @@ from monitoring.models import (
     AlertRule,
     ColumnResult,
     Dataset,
+    DatasetImport,
     DatasetKind,
     Delivery,
     DeliveryChannel,
@@ -56,6 +57,7 @@ class DatasetOutSerializer(serializers.ModelSerializer):
             "reference",
             "uploaded_by",
             "created_at",
+            "source_uri",
         ]
 
 
@@ -69,6 +71,52 @@ class ColumnResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = ColumnResult
         fields = ["column", "kind", "method", "threshold", "score", "detected"]
+
+
+class DatasetImportInSerializer(serializers.Serializer):
+    model = serializers.CharField(max_length=200)
+    version = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=DatasetKind.choices)
+    uri = serializers.CharField(
+        max_length=2000, help_text="s3://, gs://, abfss:// or an allow-listed file:// path; never credentials."
+    )
+    target = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    prediction = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    id_column = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    timestamp_column = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    run_check = serializers.BooleanField(default=True)
+
+
+class DatasetImportOutSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="version.model.name")
+    version = serializers.IntegerField(source="version.version")
+    requested_by = serializers.CharField(source="requested_by.username")
+    poll_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DatasetImport
+        fields = [
+            "id",
+            "model",
+            "version",
+            "kind",
+            "uri",
+            "roles",
+            "run_check",
+            "status",
+            "progress",
+            "error",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "dataset",
+            "requested_by",
+            "poll_url",
+        ]
+
+    def get_poll_url(self, obj: DatasetImport) -> str:
+        return f"/api/v1/dataset-imports/{obj.pk}/"
 
 
 class CheckOutSerializer(serializers.ModelSerializer):

@@ -7,6 +7,7 @@ app_name = "monitoring-api"
 
 router = SimpleRouter()
 router.register("datasets", views.DatasetViewSet, basename="dataset")
+router.register("dataset-imports", views.DatasetImportViewSet, basename="dataset-import")
 router.register("drift-checks", views.DriftCheckViewSet, basename="drift-check")
 router.register("alerts", views.AlertViewSet, basename="alert")
 router.register("deliveries", views.DeliveryViewSet, basename="delivery")

@@ -16,7 +16,16 @@ from mlops_gov.errors import DomainError
 from monitoring import selectors, services
 from monitoring.api import serializers as s
 from monitoring.api.filters import AlertRuleFilter, WebhookEndpointFilter
-from monitoring.models import Alert, AlertRule, Dataset, Delivery, DriftCheck, MonitoringConfig, WebhookEndpoint
+from monitoring.models import (
+    Alert,
+    AlertRule,
+    Dataset,
+    DatasetImport,
+    Delivery,
+    DriftCheck,
+    MonitoringConfig,
+    WebhookEndpoint,
+)
 from registry.models import ModelVersion, RegisteredModel
 
 
@@ -71,6 +80,41 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             trigger_check=data["run_check"],
         )
         return Response(s.DatasetOutSerializer(selectors.dataset_list().get(pk=dataset.pk)).data, status=201)
+
+
+class DatasetImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Datasets registered by URI (s3://, gs://, abfss://, allow-listed file://): create answers 202 with the queued
+    job; a worker reads the object where it lives; poll until succeeded (``dataset`` is the stored result) or failed."""
+
+    permission_classes = [RoleModelPermissions]
+    queryset = DatasetImport.objects.all()
+    serializer_class = s.DatasetImportOutSerializer
+    filterset_fields = ["status", "kind", "version__model__name", "version__version"]
+    ordering_fields = ["created_at", "finished_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.dataset_import_list()
+
+    @extend_schema(request=s.DatasetImportInSerializer, responses={202: s.DatasetImportOutSerializer})
+    def create(self, request):
+        data = _validated(s.DatasetImportInSerializer, request.data)
+        version = _version(data["model"], data["version"])
+        job = services.dataset_import_request(
+            version=version,
+            kind=data["kind"],
+            uri=data["uri"],
+            actor=request.user,
+            roles={
+                "target": data.get("target", ""),
+                "prediction": data.get("prediction", ""),
+                "id": data.get("id_column", ""),
+                "timestamp": data.get("timestamp_column", ""),
+            },
+            run_check=data["run_check"],
+        )
+        body = s.DatasetImportOutSerializer(selectors.dataset_import_list().get(pk=job.pk)).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["poll_url"]})
 
 
 class DriftCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

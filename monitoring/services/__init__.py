@@ -26,6 +26,12 @@ from monitoring.services.checks import (
 from monitoring.services.common import GOVERNANCE_EVENTS, limits
 from monitoring.services.config import config_update, drift_config_validate
 from monitoring.services.datasets import dataset_upload
+from monitoring.services.imports import (
+    dataset_import_fail,
+    dataset_import_request,
+    dataset_import_run,
+    enqueue_import,
+)
 from monitoring.services.routing import (
     ROUTABLE_EVENTS,
     alert_routing_delete,
@@ -52,12 +58,16 @@ __all__ = [
     "check_report_html",
     "check_run",
     "config_update",
+    "dataset_import_fail",
+    "dataset_import_request",
+    "dataset_import_run",
     "dataset_upload",
     "delivery_attempt",
     "delivery_retry",
     "drift_config_validate",
     "enqueue_check",
     "enqueue_deliveries",
+    "enqueue_import",
     "feature_specs",
     "frame_to_parquet",
     "limits",

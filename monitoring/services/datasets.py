@@ -32,9 +32,11 @@ def dataset_upload(
     roles: dict[str, str] | None = None,
     reference: Dataset | None = None,
     trigger_check: bool = True,
+    source_uri: str = "",
 ) -> Dataset:
     """Validate and store a dataset. A reference gets its profile computed once; a current batch must fit the
-    reference schema and, when the model's config says so, queues a drift check after commit."""
+    reference schema and, when the model's config says so, queues a drift check after commit. ``source_uri`` says
+    where a dataset registered by URI was read from (the import job passes it)."""
     require(permissions.can_upload(actor, version.model), "Only the model's team may upload its data.")
     if kind not in DatasetKind.values:
         raise DomainError(f"Unknown dataset kind '{kind}' (use reference or current).")
@@ -90,6 +92,7 @@ def dataset_upload(
                 reference=reference if kind == DatasetKind.CURRENT else None,
                 uploaded_by=actor,
                 type_mismatches=table.type_mismatches,
+                source_uri=source_uri,
             )
             audit_record(
                 action="dataset.uploaded",
@@ -104,6 +107,7 @@ def dataset_upload(
                     "rows": dataset.n_rows,
                     "columns": dataset.n_columns,
                     "roles": dataset.roles,
+                    **({"source_uri": source_uri} if source_uri else {}),
                 },
             )
             if kind == DatasetKind.CURRENT and trigger_check and selectors.config_for(version.model).check_on_upload:

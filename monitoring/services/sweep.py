@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from mlops_gov.jobs import JobStatus
+from mlops_gov.jobs import Job, JobStatus
 from monitoring import selectors
-from monitoring.models import AlertKind, Dataset, DatasetKind, Delivery, DeliveryStatus, DriftCheck
+from monitoring.models import AlertKind, Dataset, DatasetImport, DatasetKind, Delivery, DeliveryStatus, DriftCheck
 from monitoring.services.alerts import alert_raise, enqueue_deliveries
 from monitoring.services.checks import check_create, check_fail, enqueue_check
+from monitoring.services.imports import dataset_import_fail, enqueue_import
 from registry.choices import Stage
 from registry.models import ModelVersion
 
@@ -22,23 +23,19 @@ def sweep(*, now=None) -> dict[str, int]:
     """The periodic sweep: recover abandoned checks, run due checks, retry deliveries, raise stale-data alerts."""
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "checks_created": 0, "deliveries": 0, "stale": 0}
-    # Checks whose worker died: re-run while attempts remain, fail the rest.
-    abandoned = DriftCheck.objects.filter(
-        status=JobStatus.RUNNING, lease_expires_at__lt=now, attempts__lt=DriftCheck.MAX_ATTEMPTS
-    ).values_list("pk", flat=True)
-    stuck = DriftCheck.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER).values_list(
-        "pk", flat=True
-    )
-    for pk in [*abandoned, *stuck]:
-        enqueue_check(pk)
-        counts["requeued"] += 1
-    for pk in DriftCheck.objects.filter(
-        status=JobStatus.RUNNING, lease_expires_at__lt=now, attempts__gte=DriftCheck.MAX_ATTEMPTS
-    ).values_list("pk", flat=True):
-        check_fail(
-            check_id=pk, message="The worker stopped while running this check (killed or timed out) too many times."
-        )
-        counts["failed"] += 1
+    # Jobs whose worker died: re-run while attempts remain, fail the rest.
+    lost = "The worker stopped while running this {} (killed or timed out) too many times."
+    for job_model, enqueue, fail, noun in (
+        (DriftCheck, enqueue_check, lambda pk, m: check_fail(check_id=pk, message=m), "check"),
+        (DatasetImport, enqueue_import, lambda pk, m: dataset_import_fail(import_id=pk, message=m), "import"),
+    ):
+        requeued, failed = _recover(job_model, now=now)
+        for pk in requeued:
+            enqueue(pk)
+        for pk in failed:
+            fail(pk, lost.format(noun))
+        counts["requeued"] += len(requeued)
+        counts["failed"] += len(failed)
     # Current batches of production versions that never got a check (e.g. uploaded with checks off, or lost).
     due = Dataset.objects.filter(
         kind=DatasetKind.CURRENT,
@@ -60,6 +57,17 @@ def sweep(*, now=None) -> dict[str, int]:
         counts["deliveries"] += 1
     counts["stale"] = stale_data_alerts(now=now)
     return counts
+
+
+def _recover(job_model: type[Job], *, now: datetime) -> tuple[list[int], list[int]]:
+    """Ids to queue again (lease expired with attempts left, or queued too long) and ids to fail (no attempts left)."""
+    expired = Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+    requeue = job_model.objects.filter(
+        (expired & Q(attempts__lt=job_model.MAX_ATTEMPTS))
+        | Q(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER)
+    )
+    give_up = job_model.objects.filter(expired, attempts__gte=job_model.MAX_ATTEMPTS)
+    return list(requeue.values_list("pk", flat=True)), list(give_up.values_list("pk", flat=True))
 
 
 def stale_data_alerts(*, now=None) -> int:
