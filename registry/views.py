@@ -19,7 +19,7 @@ from mlops_gov.access import permission_required
 from mlops_gov.csv_export import iter_csv
 from mlops_gov.errors import DomainError, PermissionError_
 from registry import permissions, selectors, services
-from registry.audit import audit_head, audit_record, audit_verify
+from registry.audit import audit_head, audit_record, audit_verify, checkpoints
 from registry.choices import RequestKind, RequestStatus, Stage
 from registry.domain import lifecycle
 from registry.forms import (
@@ -220,8 +220,22 @@ def audit_list(request):
 @login_required
 @permission_required("registry.verify_audit", raise_exception=True)
 def audit_verify_page(request):
-    result = audit_verify()
-    return render(request, "registry/audit_verify.html", {"result": result, "checked_at": timezone.now()})
+    """Verify the chain; with a pasted checkpoint (POST), say whether the chain still holds it."""
+    pasted = request.POST.get("checkpoint", "") if request.method == "POST" else ""
+    anchored = checkpoints.checkpoint_check(pasted) if pasted.strip() else None
+    if request.method == "POST" and anchored is None:
+        messages.error(request, "Paste a checkpoint (the JSON document from a report, an e-mail or the directory).")
+    result = anchored.result if anchored is not None and anchored.result is not None else audit_verify()
+    context = {
+        "result": result,
+        "checked_at": timezone.now(),
+        "anchored": anchored,
+        "pasted": pasted,
+        "signing_key": checkpoints.public_key_info(),
+        "latest_checkpoint": checkpoints.checkpoint_latest(),
+        "publications_failing": checkpoints.publications_failing(),
+    }
+    return render(request, "registry/audit_verify.html", context)
 
 
 @login_required

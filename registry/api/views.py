@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,13 +13,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from mlops_gov.api.permissions import ChangeForWrites, RoleModelPermissions, ViewerMayCall
 from registry import selectors, services
 from registry.api import serializers as s
-from registry.audit import audit_head, audit_verify
+from registry.audit import audit_head, audit_verify, checkpoints
 from registry.choices import Decision
 from registry.filters import AuditEventFilter, ModelVersionFilter, PromotionRequestFilter, RegisteredModelFilter
 from registry.models import AuditEvent, ModelCard, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
@@ -265,6 +266,12 @@ class PromotionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return Response(s.PromotionRequestOutSerializer(selectors.request_list().get(pk=pk)).data)
 
 
+class MayVerifyAudit(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("registry.verify_audit"))
+
+
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The audit trail, read-only, with the chain head and a verification endpoint."""
 
@@ -317,6 +324,58 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 ),
             }
         )
+
+    # --- signed checkpoints (issue #14) ---
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AuditCheckpoints",
+            {
+                "public_key": serializers.CharField(),
+                "public_key_pem": serializers.CharField(),
+                "fingerprint": serializers.CharField(),
+                "latest": serializers.DictField(allow_null=True),
+                "publications_failing": serializers.IntegerField(),
+            },
+        )
+    )
+    @action(detail=False, methods=["get"])
+    def checkpoints(self, request):
+        """The signing public key and the latest signed checkpoint (the document exactly as published)."""
+        key = checkpoints.public_key_info()
+        latest = checkpoints.checkpoint_latest()
+        return Response(
+            {
+                "public_key": key["public_key"],
+                "public_key_pem": key["pem"],
+                "fingerprint": key["fingerprint"],
+                "latest": json.loads(latest.document) if latest is not None else None,
+                "publications_failing": checkpoints.publications_failing(),
+            }
+        )
+
+    @extend_schema(
+        request=inline_serializer("AuditCheckpointCheckInput", {"checkpoint": serializers.JSONField()}),
+        responses=inline_serializer(
+            "AuditCheckpointCheck", {"holds": serializers.BooleanField(), "message": serializers.CharField()}
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="checkpoints/check",
+        permission_classes=[MayVerifyAudit],
+    )
+    def check_checkpoint(self, request):
+        """Whether the chain still holds a checkpoint (pasted as JSON text or sent as an object): 200 with
+        ``holds`` false when it does not or the checkpoint is refused (bad signature, untrusted key)."""
+        value = request.data.get("checkpoint") if isinstance(request.data, dict) else None
+        if isinstance(value, dict):
+            value = json.dumps(value)
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError({"checkpoint": ["Send the checkpoint document (JSON object or text)."]})
+        outcome = checkpoints.checkpoint_check(value)
+        return Response({"holds": outcome.ok, "message": outcome.message})
 
 
 class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
 from registry.audit import checkpoints
 from registry.audit import sqlite as audit_sqlite
@@ -325,3 +326,48 @@ def test_publishing_failure_is_retried_then_alerted(chain, keys, settings, caplo
     assert alert.after["attempts"] == 3 and "does not exist" in alert.after["error"]
     assert "could not be published" in caplog.text
     assert checkpoints.publications_failing() == 1
+
+
+# --- the API and the audit page ---------------------------------------------------------------------------------------
+
+
+def test_api_shows_the_key_and_checks_a_pasted_checkpoint(chain, keys, personas, api):
+    client = api(personas.auditor)
+    info = client.get("/api/v1/audit/checkpoints/").json()
+    assert info["public_key"] == checkpoints.public_key() and "BEGIN PUBLIC KEY" in info["public_key_pem"]
+    taken = checkpoints.checkpoint_write()
+    assert client.get("/api/v1/audit/checkpoints/").json()["latest"] == json.loads(taken.document)
+
+    held = client.post("/api/v1/audit/checkpoints/check/", {"checkpoint": json.loads(taken.document)}, format="json")
+    assert held.status_code == 200 and held.json()["holds"] is True
+    truncate_tail()
+    gone = client.post("/api/v1/audit/checkpoints/check/", {"checkpoint": taken.document}, format="json")
+    assert (
+        gone.status_code == 200 and gone.json()["holds"] is False and "deleted from the tail" in gone.json()["message"]
+    )
+
+    forger = cp.load_private_key(cp.generate_private_key_pem())
+    forged = cp.sign(
+        forger, sequence=1, head_hash=AuditEvent.objects.get(sequence=1).hash, issued_at="x", previous=cp.GENESIS
+    )
+    refused = client.post("/api/v1/audit/checkpoints/check/", {"checkpoint": forged.to_json()}, format="json")
+    assert refused.json()["holds"] is False and "not a trusted key" in refused.json()["message"]
+
+    bad = client.post("/api/v1/audit/checkpoints/check/", {"checkpoint": ""}, format="json")
+    assert bad.status_code == 400 and "checkpoint" in json.dumps(bad.json())
+    junk = client.post("/api/v1/audit/checkpoints/check/", {"checkpoint": "{nope"}, format="json")
+    assert junk.status_code == 200 and junk.json()["holds"] is False and "not a checkpoint" in junk.json()["message"]
+    assert api(personas.scientist).post("/api/v1/audit/checkpoints/check/", {"checkpoint": "{}"}).status_code == 403
+
+
+def test_audit_page_checks_a_pasted_checkpoint_and_keeps_it(chain, keys, personas, client):
+    client.force_login(personas.auditor)
+    page = client.get(reverse("registry:audit-verify")).content.decode()
+    assert checkpoints.public_key_info()["fingerprint"] in page and 'data-testid="checkpoint-form"' in page
+    taken = checkpoints.checkpoint_write()
+    body = client.post(reverse("registry:audit-verify"), {"checkpoint": taken.document}).content.decode()
+    assert 'data-testid="checkpoint-holds"' in body
+    rewrite_history()
+    body = client.post(reverse("registry:audit-verify"), {"checkpoint": taken.document}).content.decode()
+    assert 'data-testid="checkpoint-not-held"' in body and "rewritten" in body
+    assert taken.document.replace('"', "&quot;") in body  # the pasted text is kept
