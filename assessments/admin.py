@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 
 from assessments import services
 from assessments.domain.schema import validate_framework
-from assessments.models import Answer, Assessment, Framework
+from assessments.models import Answer, Assessment, Framework, Measurement, Observation
 
 
 class FrameworkUploadForm(forms.ModelForm):
@@ -25,7 +25,7 @@ class FrameworkUploadForm(forms.ModelForm):
             document = services.parse_framework_text(content, upload.name)
         except services.FrameworkInvalid as exc:
             raise forms.ValidationError(exc.errors) from None
-        errors = validate_framework(document)
+        errors = validate_framework(document, services.installed_rules())
         if errors:
             raise forms.ValidationError([f"{upload.name}: {e}" for e in errors])
         self.document = document
@@ -125,6 +125,53 @@ class AssessmentAdmin(admin.ModelAdmin):
         "submitted_at",
         "score",
         "label",
+        "result",
+        "measurement",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ObservationInline(admin.TabularInline):
+    model = Observation
+    extra = 0
+    can_delete = False
+    fields = ["question_id", "rule", "rule_version", "status", "value", "detail", "evidence", "observed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(admin.ModelAdmin):
+    """Measurements are evidence: written only by the measuring service (daily, on submission, CLI), never edited."""
+
+    list_display = ["id", "model", "framework", "trigger", "measured_at", "score", "label", "observed"]
+    list_filter = ["trigger", "framework__slug"]
+    search_fields = ["model__name"]
+    list_select_related = ["model", "framework"]
+    inlines = [ObservationInline]
+    readonly_fields = [
+        "model",
+        "model_version",
+        "framework",
+        "trigger",
+        "measured_at",
+        "score",
+        "label",
+        "observed",
+        "observable",
         "result",
     ]
 

@@ -442,7 +442,19 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
     assessed = submitted_qs.values("model").distinct().count()
     drafts = Assessment.objects.filter(status=AssessmentStatus.DRAFT).count()
     url = reverse("assessments:assessment-list")
+    portfolio = measurements(portfolio=True).first()
+    measured_card = {
+        "label": "Measured maturity",
+        "value": f"{portfolio.score * 100:.0f}%" if portfolio is not None and portfolio.score is not None else "—",
+        "url": reverse("assessments:measured-overview"),
+        "note": (
+            f"portfolio, from the evidence on {portfolio.measured_at:%Y-%m-%d}"
+            if portfolio is not None
+            else "not measured yet (daily)"
+        ),
+    }
     return [
+        measured_card,
         {
             "label": "Models assessed",
             "value": f"{assessed} / {models_total}",

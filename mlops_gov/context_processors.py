@@ -40,6 +40,7 @@ NAVIGATION: list[NavItem] = [
         badge_label="{count} awaiting your decision",
     ),
     NavItem("Assessments", "assessments:assessment-list"),
+    NavItem("Measured", "assessments:measured-overview", permission="assessments.view_assessment"),
     NavItem("Monitoring", "monitoring:dashboard"),
     NavItem("Reports", "reports:report-list"),
     NavItem("Audit", "registry:audit-list"),

@@ -280,6 +280,7 @@ def portfolio_rows() -> tuple[list[dict[str, Any]], int]:
                 "maturity_label": maturity.get("maturity_label", ""),
                 "assessed_at": maturity.get("assessed_at"),
                 "maturity_error": bool(maturity.get("error")),
+                "measured_score": maturity.get("measured_score"),
                 "drift_status": monitoring.get("drift_status") or "no check",
                 "drift_share": monitoring.get("drift_share"),
                 "last_check_at": monitoring.get("last_check_at"),
