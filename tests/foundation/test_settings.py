@@ -49,16 +49,31 @@ def test_a_malformed_value_gives_one_line_naming_the_variable(tmp_path, variable
     assert expected in result.stderr and variable in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def _signing_key(tmp_path: Path) -> dict[str, str]:
+    from registry.domain.checkpoint import generate_private_key_pem
+
+    path = tmp_path / "audit-signing.pem"
+    path.write_bytes(generate_private_key_pem())
+    return {"AUDIT_SIGNING_KEY_FILE": str(path)}
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "AUDIT_SIGNING_KEY_FILE"])
 def test_production_requires_secret_key_and_allowed_hosts(tmp_path, missing):
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    env = {k: v for k, v in {**PRODUCTION_ENV, **_signing_key(tmp_path)}.items() if k != missing}
     result = run_manage("check", env=env, tmp_path=tmp_path)
     assert result.returncode == 2
-    assert missing in result.stderr
+    assert missing in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_production_refuses_an_unreadable_signing_key(tmp_path):
+    env = {**PRODUCTION_ENV, "AUDIT_SIGNING_KEY_FILE": str(tmp_path / "nowhere.pem")}
+    result = run_manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode == 2 and "AUDIT_SIGNING_KEY_FILE points at no readable file" in result.stderr
 
 
 def test_check_deploy_with_documented_production_settings_reports_zero_warnings(tmp_path):
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV, tmp_path=tmp_path)
+    env = {**PRODUCTION_ENV, **_signing_key(tmp_path)}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
