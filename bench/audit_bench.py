@@ -34,9 +34,10 @@ DB_NAME = "mlops_gov_bench_audit"
 PG = ["-h", "127.0.0.1", "-U", "postgres"]
 
 
-def setup_django(db_name: str) -> None:
-    subprocess.run(["dropdb", *PG, "--if-exists", db_name], check=True)
-    subprocess.run(["createdb", *PG, db_name], check=True)
+def setup_django(db_name: str, *, fresh: bool = True) -> None:
+    if fresh:
+        subprocess.run(["dropdb", *PG, "--if-exists", db_name], check=True)
+        subprocess.run(["createdb", *PG, db_name], check=True)
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{db_name}"
     os.environ.setdefault("MLOPS_GOV_ENV", "development")
     os.environ["DJANGO_DEBUG"] = "false"  # no query log growing in memory
@@ -211,6 +212,7 @@ def bench_checkpoints(events: int, repeats: int) -> None:
         override_settings(AUDIT_SIGNING_KEY_FILE=Path(scratch) / "key.pem", AUDIT_SIGNING_KEY_GENERATE=True),
     ):
         checkpoints.signing_key()  # generated once, outside the timing
+        checkpoints.checkpoint_write(new_key_chain=True)  # a database a previous run left holds another key's
         writes = []
         for _ in range(50):
             t = time.perf_counter()
@@ -241,15 +243,17 @@ def main() -> None:
     parser.add_argument("--skip-slow", action="store_true", help="skip the column-recomputation reference run")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--checkpoints-only", action="store_true", help="load the events, then part 3 only")
+    parser.add_argument("--reuse", action="store_true", help="with --checkpoints-only: the events a --keep run left")
     args = parser.parse_args()
-    setup_django(DB_NAME)
+    setup_django(DB_NAME, fresh=not args.reuse)
     if args.checkpoints_only:
         from django.db import connection
 
-        _truncate_audit()
-        bulk_load(args.events)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE registry_auditevent")
+        if not args.reuse:
+            _truncate_audit()
+            bulk_load(args.events)
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE registry_auditevent")
         bench_checkpoints(args.events, max(args.repeats, 5))
         return
 

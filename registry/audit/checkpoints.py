@@ -15,10 +15,12 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from registry import tasks
@@ -114,26 +116,25 @@ def checkpoint_write(
     is refused unless ``new_key_chain`` (a lost key: earlier checkpoints then no longer vouch for the new one)."""
     key = signing_key()
     signer = cp.public_key_b64(key)
+    targets = sinks.all_targets()  # read before taking the head lock, which appends wait on
     with transaction.atomic():
         # The head row lock serialises checkpoint writers with appends: the head signed is the head stored.
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        sequence, head_hash = (head.sequence, head.hash) if head else (0, hashchain.GENESIS_HASH)
-        last = checkpoint_latest()
-        unmoved = last is not None and (last.sequence, last.head_hash) == (sequence, head_hash)
+        sequence, head_hash, last = _lock_head_with_last_checkpoint()
+        unmoved = last is not None and (last["sequence"], last["head_hash"]) == (sequence, head_hash)
         if only_if_moved and rotate_to is None and unmoved:
             return None
-        if last is not None and not new_key_chain and signer not in {last.public_key, last.next_public_key}:
+        if last is not None and not new_key_chain and signer not in {last["public_key"], last["next_public_key"]}:
             raise CheckpointRefused(
                 f"the signing key {cp.fingerprint(signer)} is not the key of the last checkpoint "
-                f"({cp.fingerprint(last.public_key)}) nor the key it rotated to: rotate with --rotate-to, or start a "
-                "new key chain with --new-key-chain if the old key is lost"
+                f"({cp.fingerprint(last['public_key'])}) nor the key it rotated to: rotate with --rotate-to, or start "
+                "a new key chain with --new-key-chain if the old key is lost"
             )
         signed = cp.sign(
             key,
             sequence=sequence,
             head_hash=head_hash,
             issued_at=_iso(timezone.now()),
-            previous=last.digest if last is not None else cp.GENESIS,
+            previous=last["digest"] if last is not None else cp.GENESIS,
             next_public_key=cp.public_key_b64(rotate_to) if rotate_to is not None else None,
         )
         checkpoint = AuditCheckpoint.objects.create(
@@ -148,13 +149,32 @@ def checkpoint_write(
             trigger=CheckpointTrigger.ROTATION if rotate_to is not None else trigger,
         )
         publications = CheckpointPublication.objects.bulk_create(
-            CheckpointPublication(checkpoint=checkpoint, sink=kind, target=target[:500])
-            for kind, target in sinks.all_targets()
+            CheckpointPublication(checkpoint=checkpoint, sink=kind, target=target[:500]) for kind, target in targets
         )
         ids = [publication.pk for publication in publications]
         if ids:
             transaction.on_commit(lambda: _enqueue(ids))
     return checkpoint
+
+
+_LAST_FIELDS = ("digest", "sequence", "head_hash", "public_key", "next_public_key")
+
+
+def _lock_head_with_last_checkpoint() -> tuple[int, str, dict[str, Any] | None]:
+    """Lock the chain head and read the latest checkpoint in one round trip (a checkpoint write is a handful of them;
+    each counts under load)."""
+    latest = AuditCheckpoint.objects.order_by("-id")
+    head = (
+        AuditChainHead.objects.select_for_update()
+        .filter(pk=1)
+        .annotate(**{f"last_{name}": Subquery(latest.values(name)[:1]) for name in _LAST_FIELDS})
+        .values("sequence", "hash", *(f"last_{name}" for name in _LAST_FIELDS))
+        .first()
+    )
+    if head is None:
+        return 0, hashchain.GENESIS_HASH, None
+    last = {name: head[f"last_{name}"] for name in _LAST_FIELDS}
+    return head["sequence"], head["hash"], last if last["digest"] is not None else None
 
 
 def _enqueue(ids: list[int]) -> None:
