@@ -52,6 +52,10 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
     if user is None or not user.is_authenticated:
         return []
     items = []
+    # The current section is the longest nav address the page's path starts with (/models/audit/ is Audit).
+    urls = [reverse(item.url_name) for item in NAVIGATION]
+    matching = [u for u in urls if request.path == u or (u != "/" and request.path.startswith(u))]
+    current = max(matching, key=len) if matching else None
     for item in NAVIGATION:
         if item.permission and not user.has_perm(item.permission):
             continue
@@ -61,7 +65,7 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
             {
                 "label": item.label,
                 "url": url,
-                "current": request.path == url or (url != "/" and request.path.startswith(url)),
+                "current": url == current,
                 "badge": count,
                 "badge_label": item.badge_label.format(count=count),
             }

@@ -10,12 +10,6 @@ from registry.choices import MODEL_CARD_FIELDS, RiskTier, Stage
 from registry.models import ModelCard, ModelVersion, RegisteredModel, Team, alias_validator
 
 
-class ModelFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
-    stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
-    risk_tier = forms.ChoiceField(required=False, choices=[("", "Any risk tier"), *RiskTier.choices])
-
-
 class PromotionRequestForm(forms.Form):
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -41,14 +35,6 @@ class DecisionForm(forms.Form):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-
-
-class AuditFilterForm(forms.Form):
-    model = forms.CharField(required=False, max_length=200)
-    actor = forms.CharField(required=False, max_length=150)
-    action = forms.CharField(required=False, max_length=64, help_text="e.g. promotion. or version.stage_changed")
-    since = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
 
 # --- key/value rows -------------------------------------------------------------------------------------------------

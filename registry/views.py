@@ -26,10 +26,8 @@ from registry.forms import (
     AliasForm,
     AliasRequestForm,
     AsOfForm,
-    AuditFilterForm,
     CardForm,
     DecisionForm,
-    ModelFilterForm,
     ModelForm,
     PromotionRequestForm,
     VersionForm,
@@ -57,13 +55,10 @@ AUDIT_CSV_HEADER = (
 @login_required
 @permission_required("registry.view_registeredmodel", raise_exception=True)
 def model_list(request):
-    form = ModelFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.model_list(
-        search=filters.get("q", ""), stage=filters.get("stage", ""), risk_tier=filters.get("risk_tier", "")
-    )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "registry/model_list.html", {"form": form, "page": page})
+    ordering = request.GET.get("ordering", "")
+    filterset = selectors.model_filter(request.GET, ordering=ordering)
+    page = Paginator(_filtered(filterset), 50).get_page(request.GET.get("page"))
+    return render(request, "registry/model_list.html", {"filterset": filterset, "page": page})
 
 
 @login_required
@@ -91,16 +86,9 @@ def model_detail(request, name: str):
 @login_required
 @permission_required("registry.view_promotionrequest", raise_exception=True)
 def request_list(request):
-    status = request.GET.get("status", "")
-    status = status if status in RequestStatus.values else ""
-    if request.GET.get("awaiting") == "1":
-        qs = selectors.requests_awaiting(request.user)
-    elif request.GET.get("mine") == "1":
-        qs = selectors.my_requests(request.user, status=status)
-    else:
-        qs = selectors.request_list(status=status)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "registry/request_list.html", {"page": page, "statuses": RequestStatus.choices})
+    filterset = selectors.request_filter(request.GET, request=request, ordering=request.GET.get("ordering", ""))
+    page = Paginator(_filtered(filterset), 50).get_page(request.GET.get("page"))
+    return render(request, "registry/request_list.html", {"filterset": filterset, "page": page})
 
 
 @login_required
@@ -200,21 +188,12 @@ def request_withdraw(request, pk: int):
 @login_required
 @permission_required("registry.view_auditevent", raise_exception=True)
 def audit_list(request):
-    form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.audit_list()
-    if filters.get("model"):
-        qs = qs.filter(model_name=filters["model"])
-    if filters.get("actor"):
-        qs = qs.filter(actor_name=filters["actor"])
-    if filters.get("action"):
-        qs = qs.filter(action__startswith=filters["action"])
-    if filters.get("since"):
-        qs = qs.filter(occurred_at__gte=filters["since"])
-    if filters.get("until"):
-        qs = qs.filter(occurred_at__lte=filters["until"])
-    page = Paginator(qs, 100).get_page(request.GET.get("page"))
-    return render(request, "registry/audit_list.html", {"page": page, "head": audit_head(), "form": form})
+    filterset = selectors.audit_filter(request.GET, ordering=request.GET.get("ordering", ""))
+    page = Paginator(_filtered(filterset), 100).get_page(request.GET.get("page"))
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    context = {"page": page, "head": audit_head(), "filterset": filterset, "export_query": export_query.urlencode()}
+    return render(request, "registry/audit_list.html", context)
 
 
 @login_required
@@ -241,7 +220,18 @@ def audit_verify_page(request):
 @login_required
 @permission_required("registry.export_audit", raise_exception=True)
 def audit_export(request):
-    audit_record(action="audit.exported", object_type="audit", object_repr="CSV export")
+    """The events the audit page lists for the same filters, oldest first (every event when there is no filter)."""
+    filterset = selectors.audit_filter(request.GET)
+    if not filterset.is_valid():
+        messages.error(request, f"Nothing exported: {_filter_errors(filterset)}")
+        return redirect(f"{reverse('registry:audit-list')}?{request.GET.urlencode()}")
+    applied = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
+    described = ", ".join(f"{k}={v}" for k, v in applied.items())
+    audit_record(
+        action="audit.exported",
+        object_type="audit",
+        object_repr=f"CSV export ({described})" if described else "CSV export",
+    )
     rows = (
         (
             e.sequence,
@@ -259,11 +249,25 @@ def audit_export(request):
             e.prev_hash,
             e.hash,
         )
-        for e in selectors.audit_list().order_by("sequence").iterator(chunk_size=2000)
+        for e in filterset.qs.order_by("sequence").iterator(chunk_size=2000)
     )
     response = StreamingHttpResponse(iter_csv(AUDIT_CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     return response
+
+
+def _filtered(filterset):
+    """The filtered rows, or none while a filter value is invalid (its error is shown beside the field)."""
+    return filterset.qs if filterset.is_valid() else filterset.queryset.none()
+
+
+def _filter_errors(filterset) -> str:
+    return "; ".join(
+        f"{filterset.form.fields[name].label or name}: {' '.join(errors)}"
+        if name in filterset.form.fields
+        else " ".join(errors)
+        for name, errors in filterset.form.errors.items()
+    )
 
 
 def _message(exc: Exception) -> str:

@@ -29,6 +29,17 @@ def duration(value: Any) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
+@register.filter
+def significant(value: Any, digits: int = 3) -> str:
+    """A statistic with 3 significant digits: 0.0421, 1.2e-07 (a p-value of 1e-7 is not "0.0000")."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    if number == 0:
+        return "0"
+    return f"{number:.{digits}g}"
+
+
 @register.simple_tag(takes_context=True)
 def sort_header(context: dict[str, Any], label: str, key: str, param: str = "ordering") -> str:
     """A <th> whose link sorts the list by `key` (again: reversed), keeping the other filters; aria-sort says how."""
@@ -41,10 +52,10 @@ def sort_header(context: dict[str, Any], label: str, key: str, param: str = "ord
     elif current == f"-{key}":
         query[param], state, arrow = key, "descending", " ▼"
     else:
-        query[param], state, arrow = key, "", ""
+        query[param], state, arrow = key, "", " ↕"
     aria = format_html(' aria-sort="{}"', state) if state else ""
     return format_html(
-        '<th scope="col"{}><a class="sort" href="?{}">{}<span aria-hidden="true">{}</span></a></th>',
+        '<th scope="col"{}><a class="sort" href="?{}">{}<span class="sort-hint" aria-hidden="true">{}</span></a></th>',
         aria,
         query.urlencode(),
         label,

@@ -21,7 +21,15 @@ from registry import selectors, services
 from registry.api import serializers as s
 from registry.audit import audit_head, audit_verify, checkpoints
 from registry.choices import Decision
-from registry.filters import AuditEventFilter, ModelVersionFilter, PromotionRequestFilter, RegisteredModelFilter
+from registry.filters import (
+    AUDIT_ORDERING,
+    MODEL_ORDERING,
+    REQUEST_ORDERING,
+    AuditEventFilter,
+    ModelVersionFilter,
+    PromotionRequestFilter,
+    RegisteredModelFilter,
+)
 from registry.models import AuditEvent, ModelCard, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
 
 
@@ -34,7 +42,7 @@ class ModelViewSet(viewsets.ViewSet, viewsets.GenericViewSet):
     lookup_value_regex = r"[^/]+"
     filterset_class = RegisteredModelFilter
     search_fields = ["name", "description"]
-    ordering_fields = ["name", "created_at", "risk_tier"]
+    ordering_fields = list(MODEL_ORDERING)
     ordering = ["name"]
     serializer_class = s.ModelOutSerializer
 
@@ -205,14 +213,11 @@ class PromotionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     serializer_class = s.PromotionRequestOutSerializer
     filterset_class = PromotionRequestFilter
     lookup_value_regex = r"\d+"
-    ordering_fields = ["created_at", "status"]
+    ordering_fields = list(REQUEST_ORDERING)
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        qs = selectors.request_list()
-        if self.request.query_params.get("awaiting") == "1":
-            qs = selectors.requests_awaiting(self.request.user)
-        return qs
+        return selectors.request_list()  # ?awaiting=1 is a filter of PromotionRequestFilter, as on the page
 
     @extend_schema(request=s.PromotionRequestInSerializer, responses={201: s.PromotionRequestOutSerializer})
     def create(self, request):
@@ -280,7 +285,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = AuditEventFilter
     lookup_field = "sequence"
     lookup_value_regex = r"\d+"
-    ordering_fields = ["sequence", "occurred_at"]
+    ordering_fields = list(AUDIT_ORDERING)
     ordering = ["-sequence"]
     queryset = AuditEvent.objects.all()
 
