@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from mlops_gov import health, views
 from notifications import views as notification_views
@@ -14,7 +14,8 @@ api_v1 = [
     path("auth/token/", views.create_token, name="api-token"),
     path("me/", views.me, name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", views.same_origin_only(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    path("redoc/", views.same_origin_only(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("", include("registry.api.urls")),
     path("", include("assessments.api.urls")),
     path("", include("monitoring.api.urls")),
