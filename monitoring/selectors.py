@@ -102,9 +102,35 @@ def alert_rule_list() -> QuerySet[AlertRule]:
     return AlertRule.objects.select_related("model", "webhook").defer("webhook__secret").order_by("name")
 
 
+def drift_strength(method: str, score: float, threshold: float) -> float:
+    """How far a column's score is past (> 1) or short of (< 1) its drift threshold, whatever the method's
+    direction: p-values drift when small, distances when large."""
+    if "p_value" in method:
+        return threshold / max(score, 1e-300)
+    return score / threshold if threshold else score
+
+
+def verdict_sentence(check: DriftCheck, drifted: list[str]) -> str:
+    """Why the dataset verdict is what it is, in one sentence people can check."""
+    share = check.drift_share_threshold
+    rule = f"Dataset drift when at least {share:.0%} of the columns drift"
+    if not check.column_count:
+        return f"{rule}; no column was compared."
+    named = ", ".join(drifted[:8]) + (f" and {len(drifted) - 8} more" if len(drifted) > 8 else "")
+    found = f"{check.drifted_count} of {check.column_count} drifted ({check.drift_share:.0%})"
+    outcome = "so the dataset has drifted" if check.dataset_drift else "below the share, so no dataset drift"
+    return f"{rule}; {found}{': ' + named if named else ''} — {outcome}."
+
+
 def check_detail(check: DriftCheck) -> dict[str, Any]:
-    """Everything the check page shows, with SVG charts for the drifted columns."""
-    columns = list(check.columns.all())
+    """Everything the check page shows: columns drifted-first by how far past their threshold, each with a small
+    distribution preview, charts for the drifted columns, and the sentence behind the dataset verdict."""
+    columns = sorted(
+        check.columns.all(),
+        key=lambda c: (not c.detected, -drift_strength(c.method, c.score, c.threshold), c.column),
+    )
+    rows = [{"result": c, "spark": charts.spark_svg(c.column, c.distribution or {})} for c in columns]
+    drifted = [c.column for c in columns if c.detected]
     drifted_charts = [
         {"column": c.column, "svg": charts.distribution_svg(c.column, c.distribution)}
         for c in columns
@@ -114,6 +140,8 @@ def check_detail(check: DriftCheck) -> dict[str, Any]:
     return {
         "check": check,
         "columns": columns,
+        "column_rows": rows,
+        "verdict": verdict_sentence(check, drifted) if check.status == JobStatus.SUCCEEDED else "",
         "charts": drifted_charts,
         "quality": quality,
         "quality_columns": quality.get("columns", []),

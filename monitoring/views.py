@@ -146,6 +146,9 @@ def check_report(request, pk: int):
         # Evidently needs a minute and gigabytes at a million rows: build it in a worker, this page refreshes.
         services.check_report_build_request(check)
         return render(request, "monitoring/report_pending.html", {"check": check}, status=202)
+    if not check.report_file and check.status == "succeeded" and request.GET.get("build") != "1":
+        # Evidently takes seconds to build it: answer at once with a page that says so and asks for the build.
+        return render(request, "monitoring/report_building.html", {"check": check}, status=202)
     try:
         html = services.check_report_html(check)
     except DomainError as exc:
