@@ -306,6 +306,9 @@ MLOPS_GOV = {
     # the most a worker reads of one object.
     "DATASET_FILE_ROOTS": env_list("DATASET_FILE_ROOTS", []),
     "DATASET_IMPORT_MAX_BYTES": env_int("DATASET_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1),
+    # A drift check over more feature columns than this is split into chunks of this many columns, each checked by
+    # its own Celery task (any worker), and merged when the last one finishes.
+    "DRIFT_SHARD_COLUMNS": env_int("DRIFT_SHARD_COLUMNS", 100, minimum=1),
     # Token callers' MLflow reads cache (user, role permissions) this long; see registry/mlflow_api/authentication.py.
     "MLFLOW_AUTH_CACHE_SECONDS": env_int("MLFLOW_AUTH_CACHE_SECONDS", 5, minimum=0),
     "WEBHOOK_ALLOWED_NETWORKS": env_list("WEBHOOK_ALLOWED_NETWORKS", []),

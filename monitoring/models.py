@@ -145,6 +145,11 @@ class DriftCheck(Job):
     data_quality = models.JSONField(default=dict, blank=True)
     model_quality = models.JSONField(default=dict, blank=True)
     report_file = models.FileField(upload_to="monitoring/reports/%Y/%m/", max_length=300, blank=True)
+    shard_columns = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Columns per shard when the check is split across workers; empty: one task checks every column.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -158,6 +163,29 @@ class DriftCheck(Job):
         if self.status != "succeeded":
             return self.status
         return "drift" if self.dataset_drift else "no drift"
+
+
+class ShardRole(models.TextChoices):
+    COLUMNS = "columns", "Columns"
+    ROWS = "rows", "Rows"  # duplicate rows and model quality: all rows, a few columns at a time
+
+
+class DriftCheckShard(Job):
+    """One part of a column-sharded drift check: a chunk of columns (drift and per-column quality), or the rows part
+    (duplicate rows folded over every column a chunk at a time, model quality). The last part to finish merges."""
+
+    check_run = models.ForeignKey(DriftCheck, on_delete=models.CASCADE, related_name="shards")
+    index = models.PositiveIntegerField()
+    role = models.CharField(max_length=16, choices=ShardRole.choices, default=ShardRole.COLUMNS)
+    columns = models.JSONField(default=list)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["check_run", "index"]
+        constraints = [models.UniqueConstraint(fields=["check_run", "index"], name="monitoring_shard_unique_index")]
+
+    def __str__(self) -> str:
+        return f"Shard {self.index} of drift check #{self.check_run_id}"
 
 
 class ColumnResult(models.Model):

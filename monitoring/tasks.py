@@ -5,7 +5,7 @@ other at load time. Celery's own types (the time limit) stay here."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import group, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
@@ -74,3 +74,28 @@ def import_dataset(import_id: int) -> bool:
         except SoftTimeLimitExceeded:
             services.dataset_import_fail(import_id=import_id, message="Reading the dataset took longer than the limit.")
             return True
+
+
+@shared_task(
+    name="monitoring.run_drift_shard",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def run_drift_shard(shard_id: int, hold_seconds: float = 0) -> bool:
+    """One column chunk (or the rows part) of a wide drift check; the last part to finish merges the check."""
+    from monitoring import services
+
+    with acting(channel="task"):
+        try:
+            return services.shard_run(shard_id=shard_id, hold_seconds=hold_seconds, interrupts=(SoftTimeLimitExceeded,))
+        except SoftTimeLimitExceeded:
+            services.shard_fail(shard_id=shard_id, message="A part of the check took longer than the time limit.")
+            return True
+
+
+def enqueue_drift_shards(shard_ids: list[int], *, hold_first_seconds: float = 0) -> None:
+    """Send the parts of a wide check as one Celery group, so any number of workers share them."""
+    signatures = [run_drift_shard.si(pk, hold_first_seconds if i == 0 else 0) for i, pk in enumerate(shard_ids)]
+    group(signatures).apply_async()

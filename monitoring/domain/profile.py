@@ -14,8 +14,9 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -187,14 +188,26 @@ class ReferenceProfile:
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> ReferenceProfile:
+    def from_bytes(cls, data: bytes | BinaryIO, columns: Collection[str] | None = None) -> ReferenceProfile:
+        """Load a stored profile; with ``columns``, only those columns (in the stored order): each numeric column is
+        its own member of the archive, so a worker that checks a few columns of a wide reference reads only theirs
+        from a seekable file."""
+        wanted = None if columns is None else set(columns)
         try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+            with np.load(source, allow_pickle=False) as archive:
                 header = json.loads(archive["header"].tobytes().decode("utf-8"))
                 if header.get("format") != FORMAT_VERSION:
                     raise ProfileError(f"Unsupported reference profile format {header.get('format')!r}.")
-                columns = [ColumnSpec(item["name"], item["kind"]) for item in header["columns"]]
-                profile = cls(columns=columns, n_rows=int(header["n_rows"]))
+                specs = [ColumnSpec(item["name"], item["kind"]) for item in header["columns"]]
+                if wanted is not None:
+                    unknown = wanted - {spec.name for spec in specs}
+                    if unknown:
+                        raise ProfileError(f"Not in the reference profile: {', '.join(sorted(unknown)[:10])}.")
+                    specs = [spec for spec in specs if spec.name in wanted]
+                    header["numeric"] = {k: v for k, v in header["numeric"].items() if k in wanted}
+                    header["categorical"] = {k: v for k, v in header["categorical"].items() if k in wanted}
+                profile = cls(columns=specs, n_rows=int(header["n_rows"]))
                 for name, item in header["numeric"].items():
                     values = np.asarray(archive[item["array"]], dtype=np.float64)
                     profile.numeric[name] = NumericStats(

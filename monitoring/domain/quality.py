@@ -30,6 +30,21 @@ def data_quality(
 ) -> dict[str, Any]:
     """Per column: missing share (now and in the reference), values outside the reference range (numeric),
     categories never seen in the reference (categorical), type mismatches; per batch: duplicate rows."""
+    n = len(current)
+    per_column = column_quality(profile, current, columns, type_mismatches=type_mismatches)
+    duplicates = int(current.duplicated().sum()) if n else 0
+    return summarise_quality(per_column, rows=n, duplicates=duplicates)
+
+
+def column_quality(
+    profile: ReferenceProfile,
+    current: pd.DataFrame,
+    columns: list[ColumnSpec],
+    *,
+    type_mismatches: dict[str, int] | None = None,
+) -> list[dict[str, Any]]:
+    """The per-column half of ``data_quality``: each column needs only itself, so a column-sharded check computes
+    it shard by shard and ``summarise_quality`` puts the halves together."""
     type_mismatches = type_mismatches or {}
     n = len(current)
     per_column = []
@@ -62,18 +77,44 @@ def data_quality(
         row["out_of_range_share"] = _share(row["out_of_range"], n)
         row["unseen_share"] = _share(row["unseen_categories"], n)
         per_column.append(row)
-    duplicates = int(current.duplicated().sum()) if n else 0
-    total_cells = n * len(columns)
+    return per_column
+
+
+def summarise_quality(per_column: list[dict[str, Any]], *, rows: int, duplicates: int) -> dict[str, Any]:
+    """The batch-level data quality from the per-column rows, the row count and the duplicate-row count."""
+    total_cells = rows * len(per_column)
     total_missing = sum(r["missing"] for r in per_column)
     issues = sum(1 for r in per_column if r["out_of_range"] or r["unseen_categories"] or r["type_mismatches"])
     return {
-        "rows": n,
+        "rows": rows,
         "duplicate_rows": duplicates,
-        "duplicate_share": _share(duplicates, n),
+        "duplicate_share": _share(duplicates, rows),
         "missing_share": _share(total_missing, total_cells),
         "columns_with_issues": issues,
         "columns": per_column,
     }
+
+
+# A 64-bit FNV-style step to fold one column chunk's row hashes into the running row hash.
+_ROW_HASH_PRIME = np.uint64(0x100000001B3)
+
+
+def fold_row_hashes(running: np.ndarray | None, chunk: pd.DataFrame) -> np.ndarray:
+    """Fold the rows of ``chunk`` (some of the columns, all of the rows) into ``running`` (None to start), so the
+    duplicate rows of a table too wide for memory are counted one group of columns at a time: equal rows always
+    fold to equal hashes; different rows collide with probability about n^2 / 2^65 (3e-8 at a million rows)."""
+    hashed = pd.util.hash_pandas_object(chunk, index=False).to_numpy(dtype=np.uint64)
+    if running is None:
+        return hashed
+    with np.errstate(over="ignore"):
+        return (running * _ROW_HASH_PRIME) ^ hashed
+
+
+def duplicate_count(row_hashes: np.ndarray) -> int:
+    """Rows whose hash an earlier row already had (``DataFrame.duplicated().sum()`` on the folded hashes)."""
+    if row_hashes.size == 0:
+        return 0
+    return int(row_hashes.size - np.unique(row_hashes).size)
 
 
 def task_type(target: pd.Series) -> str:

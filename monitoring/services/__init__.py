@@ -39,6 +39,7 @@ from monitoring.services.routing import (
     alert_routing_validate,
     alert_rule_cascade_audit,
 )
+from monitoring.services.shards import fan_out, merge, shard_fail, shard_run
 from monitoring.services.storage import feature_specs, frame_to_parquet, read_frame, read_profile
 from monitoring.services.sweep import REQUEUE_QUEUED_AFTER, stale_data_alerts, sweep
 
@@ -68,14 +69,18 @@ __all__ = [
     "enqueue_check",
     "enqueue_deliveries",
     "enqueue_import",
+    "fan_out",
     "feature_specs",
     "frame_to_parquet",
     "limits",
+    "merge",
     "notify",
     "on_governance_event",
     "read_frame",
     "read_profile",
     "rules_for",
+    "shard_fail",
+    "shard_run",
     "stale_data_alerts",
     "sweep",
 ]

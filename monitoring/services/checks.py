@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -19,9 +19,9 @@ from mlops_gov.jobs import JobStatus
 from monitoring import permissions, selectors, tasks
 from monitoring.domain.distribution import distribution
 from monitoring.domain.drift import DriftConfig, compute_drift, evidently_html_report
-from monitoring.domain.quality import compare_quality, data_quality, model_quality
+from monitoring.domain.quality import data_quality
 from monitoring.models import AlertKind, ColumnResult, Dataset, DatasetKind, DriftCheck
-from monitoring.services import storage
+from monitoring.services import shards, storage
 from monitoring.services.alerts import alert_raise
 from monitoring.services.common import require
 from monitoring.services.config import drift_config_validate
@@ -45,6 +45,7 @@ def check_create(
     if current.version_id != version.pk or current.kind != DatasetKind.CURRENT:
         raise DomainError("The check needs a current batch of this version.")
     config = drift_config_validate(selectors.config_for(version.model).drift_config or {})
+    per_shard = settings.MLOPS_GOV["DRIFT_SHARD_COLUMNS"]
     check = DriftCheck.objects.create(
         version=version,
         reference=current.reference,
@@ -52,6 +53,7 @@ def check_create(
         config=config,
         requested_by=actor if getattr(actor, "pk", None) else None,
         trigger=trigger,
+        shard_columns=per_shard if len(current.reference.schema) > per_shard else None,
     )
     audit_record(
         action="drift_check.queued",
@@ -79,6 +81,10 @@ def check_run(*, check_id: int, hold_seconds: float = 0, interrupts: tuple[type[
         return False
     check = DriftCheck.objects.select_related("version__model", "reference", "current").get(pk=check_id)
     attempt = check.attempts
+    if check.shard_columns:
+        # Wide checks: a Celery group of column chunks on any workers; the last part to finish merges.
+        shards.fan_out(check, hold_seconds=hold_seconds)
+        return True
     if hold_seconds:
         time.sleep(min(float(hold_seconds), 600.0))
     try:
@@ -98,13 +104,7 @@ def check_run(*, check_id: int, hold_seconds: float = 0, interrupts: tuple[type[
         result = compute_drift(profile, frame[names], DriftConfig.from_dict(check.config), progress=progress)
         DriftCheck.set_progress(check_id, 82)
         quality = data_quality(profile, frame[names], specs, type_mismatches=current.type_mismatches)
-        mq: dict[str, Any] = {}
-        if reference.model_quality and "target" in roles and "prediction" in roles:
-            now = model_quality(
-                frame, target=roles["target"], prediction=roles["prediction"], task=reference.model_quality.get("task")
-            )
-            thresholds = selectors.config_for(check.version.model).quality_thresholds
-            mq = compare_quality(reference.model_quality, now, thresholds)
+        mq = shards.model_quality_against_reference(check, frame)
         DriftCheck.set_progress(check_id, 90)
         drifted = [c.column for c in result.columns if c.detected]
         ref_drifted = storage.read_frame(reference, columns=drifted) if drifted else pd.DataFrame()

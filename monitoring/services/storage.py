@@ -19,14 +19,17 @@ def frame_to_parquet(frame: pd.DataFrame) -> bytes:
 
 
 def read_frame(dataset: Dataset, columns: list[str] | None = None) -> pd.DataFrame:
+    """The stored table, or only ``columns`` of it: Parquet is read through the open file, so only the footer and
+    those columns' chunks are read, not the whole file."""
     with dataset.file.open("rb") as handle:
-        table = pq.read_table(io.BytesIO(handle.read()), columns=columns)
+        table = pq.read_table(handle, columns=columns)
     return table.to_pandas(ignore_metadata=True)
 
 
-def read_profile(dataset: Dataset) -> ReferenceProfile:
+def read_profile(dataset: Dataset, columns: list[str] | None = None) -> ReferenceProfile:
+    """The reference profile, or only ``columns`` of it (read lazily from the stored archive)."""
     with dataset.profile_file.open("rb") as handle:
-        return ReferenceProfile.from_bytes(handle.read())
+        return ReferenceProfile.from_bytes(handle, columns=columns)
 
 
 def feature_specs(dataset: Dataset) -> list[ColumnSpec]:

@@ -8,11 +8,21 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from mlops_gov.jobs import Job, JobStatus
-from monitoring import selectors
-from monitoring.models import AlertKind, Dataset, DatasetImport, DatasetKind, Delivery, DeliveryStatus, DriftCheck
+from monitoring import selectors, tasks
+from monitoring.models import (
+    AlertKind,
+    Dataset,
+    DatasetImport,
+    DatasetKind,
+    Delivery,
+    DeliveryStatus,
+    DriftCheck,
+    DriftCheckShard,
+)
 from monitoring.services.alerts import alert_raise, enqueue_deliveries
 from monitoring.services.checks import check_create, check_fail, enqueue_check
 from monitoring.services.imports import dataset_import_fail, enqueue_import
+from monitoring.services.shards import shard_fail
 from registry.choices import Stage
 from registry.models import ModelVersion
 
@@ -28,6 +38,7 @@ def sweep(*, now=None) -> dict[str, int]:
     for job_model, enqueue, fail, noun in (
         (DriftCheck, enqueue_check, lambda pk, m: check_fail(check_id=pk, message=m), "check"),
         (DatasetImport, enqueue_import, lambda pk, m: dataset_import_fail(import_id=pk, message=m), "import"),
+        (DriftCheckShard, _enqueue_shard, lambda pk, m: shard_fail(shard_id=pk, message=m), "part of a check"),
     ):
         requeued, failed = _recover(job_model, now=now)
         for pk in requeued:
@@ -57,6 +68,10 @@ def sweep(*, now=None) -> dict[str, int]:
         counts["deliveries"] += 1
     counts["stale"] = stale_data_alerts(now=now)
     return counts
+
+
+def _enqueue_shard(shard_id: int) -> None:
+    tasks.enqueue_drift_shards([shard_id])
 
 
 def _recover(job_model: type[Job], *, now: datetime) -> tuple[list[int], list[int]]:

@@ -74,3 +74,47 @@ def test_worker_killed_mid_check_is_recovered(celery_worker, personas, monkeypat
     check.refresh_from_db()
     assert check.status == "succeeded" and check.attempts == 2, check.error or celery_worker.log()
     assert ColumnResult.objects.filter(check_run=check).count() == 4
+
+
+def test_worker_killed_mid_shard_is_recovered_and_the_wide_check_finishes(celery_worker, personas):
+    from monitoring.models import DriftCheckShard
+    from monitoring.tasks import run_drift_check
+    from registry import services as registry_services
+    from tests.monitoring.test_shards import wide_frame
+
+    model = registry_services.model_create(actor=personas.scientist, name="wide", team=personas.team)
+    version = registry_services.version_create(model=model, actor=personas.scientist, source_uri="s3://m/w/1")
+    services.dataset_upload(
+        version=version,
+        kind="reference",
+        data=csv_bytes(wide_frame(400)),
+        filename="r.csv",
+        actor=personas.scientist,
+        roles={"target": "label", "prediction": "pred"},
+    )
+    current = services.dataset_upload(
+        version=version,
+        kind="current",
+        data=csv_bytes(wide_frame(400, shift=0.5, seed=3)),
+        filename="c.csv",
+        actor=personas.scientist,
+        trigger_check=False,
+    )
+    check = services.check_create(version=version, current=current, actor=personas.scientist, enqueue=False)
+    DriftCheck.objects.filter(pk=check.pk).update(shard_columns=5)
+    # The worker splits the check into parts and holds the first one long enough to kill the worker there.
+    run_drift_check.apply_async(args=[check.pk], kwargs={"hold_seconds": 60})
+    first = wait_for(lambda: DriftCheckShard.objects.filter(check_run_id=check.pk, index=0, status="running").first())
+    celery_worker.kill()
+    assert DriftCheck.objects.get(pk=check.pk).status == "running"
+    past = timezone.now() - timedelta(hours=1)
+    DriftCheckShard.objects.filter(pk=first.pk).update(lease_expires_at=past)
+    DriftCheckShard.objects.filter(check_run_id=check.pk, status="queued").update(created_at=past)
+    celery_worker.start()
+    counts = services.sweep()
+    assert counts["requeued"] >= 1
+    wait_for(lambda: DriftCheck.objects.get(pk=check.pk).is_finished)
+    check.refresh_from_db()
+    assert check.status == "succeeded", check.error or celery_worker.log()
+    assert DriftCheckShard.objects.get(pk=first.pk).attempts == 2
+    assert ColumnResult.objects.filter(check_run=check).count() == 13 and check.model_quality
