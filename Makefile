@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format bench requirements upgrade-requirements clean-var
+.PHONY: run test lint format bench requirements upgrade-requirements clean-var system-run system-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,18 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(RUNTIME_STAMP) $@
 
-run: $(RUNTIME_STAMP)
+# System packages first (Pango, HarfBuzz, Chromium for the tests): installed as root, else one command to run.
+system-run:
+	@PYTHON="$(PYTHON)" scripts/system-packages run
+
+system-test:
+	@PYTHON="$(PYTHON)" scripts/system-packages test
+
+run: system-run $(RUNTIME_STAMP)
 	$(BIN)/python manage.py bootstrap
 	$(BIN)/python -m mlops_gov.supervisor
 
-test: $(DEV_STAMP)
+test: system-test $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MLOPS_GOV_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run

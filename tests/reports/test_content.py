@@ -118,7 +118,7 @@ def test_pdf_metadata_pdfa_fonts_and_page_numbers(rendered):
     pages = len(reader.pages)
     assert pages >= 5
     assert f"Page 1 of {pages}" in pdf_text(rendered.pdf)
-    # Every font is embedded (archival requirement), including the CJK fallback for the Korean description.
+    # Every font is embedded (archival requirement), including the Korean face for the Korean description.
     fonts = set()
     for page in reader.pages:
         resources = page["/Resources"].get("/Font") or {}
@@ -128,7 +128,7 @@ def test_pdf_metadata_pdfa_fonts_and_page_numbers(rendered):
             descriptor = (descendant[0].get_object() if descendant else font).get("/FontDescriptor").get_object()
             assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.get("/BaseFont")
             fonts.add(str(font.get("/BaseFont")))
-    assert any("CJK" in f for f in fonts), fonts
+    assert any("KR" in f for f in fonts), fonts
     assert_no_attachments(rendered.pdf)
 
 
