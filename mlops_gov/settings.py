@@ -196,10 +196,18 @@ if PRODUCTION:
 
 # --- REST framework ------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token schemes first: the first class names the WWW-Authenticate challenge, so missing, invalid or expired
+    # credentials get a 401 with it (session first made them a 403). A browser's session is still accepted.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "mlops_gov.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # JSON with a nesting limit and the body-size limit (400/413 instead of a 500 or Django's HTML page).
+    "DEFAULT_PARSER_CLASSES": [
+        "mlops_gov.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     # Deny by default: every view must name the permission it needs.
     "DEFAULT_PERMISSION_CLASSES": ["mlops_gov.api.permissions.DenyAll"],

@@ -78,8 +78,12 @@ def model_pdf(request, name: str):
 @require_POST
 def model_generate(request, name: str):
     model = _readable_model(request, name)
-    raw = request.POST.get("version", "")
-    version = selectors.report_version(model=model, version=int(raw) if raw.isdigit() else None)
+    raw = request.POST.get("version", "").strip()
+    if raw and not raw.isdigit():
+        raise Http404("Give the version as a number.")
+    version = selectors.report_version(model=model, version=int(raw)) if raw else None
+    if raw and version is None:  # never fall back to the production version for a number that does not exist
+        raise Http404(f"'{model.name}' has no version {raw}.")
     try:
         report = services.report_request(
             actor=request.user,

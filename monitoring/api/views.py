@@ -42,6 +42,7 @@ def _version(model_name: str, number: int) -> ModelVersion:
 class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Reference datasets and current batches. Upload: multipart form with ``file`` (CSV, gzip/zip CSV, Parquet)."""
 
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a ValueError
     permission_classes = [RoleModelPermissions]
     queryset = Dataset.objects.all()
     serializer_class = s.DatasetOutSerializer
@@ -120,6 +121,7 @@ class DatasetImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 class DriftCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Drift checks: create answers 202 with the queued job; poll its URL until succeeded or failed."""
 
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a ValueError
     permission_classes = [RoleModelPermissions]
     queryset = DriftCheck.objects.all()
     filterset_fields = ["status", "version__model__name", "version__version", "dataset_drift"]
@@ -147,6 +149,7 @@ class DriftCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a ValueError
     permission_classes = [ReadOnlyRolePermissions]
     queryset = Alert.objects.all()
     serializer_class = s.AlertSerializer
@@ -159,6 +162,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a ValueError
     permission_classes = [ReadOnlyRolePermissions]
     queryset = Delivery.objects.all()
     serializer_class = s.DeliverySerializer

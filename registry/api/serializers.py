@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry import limits
 from registry.choices import MODEL_CARD_FIELDS, Decision, RequestKind, RiskTier, Stage
 from registry.models import (
     Approval,
@@ -25,6 +28,23 @@ class JSONObjectField(serializers.JSONField):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Expected a JSON object.")
         return value
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string", "maxLength": limits.TAG_VALUE_MAX},
+        "maxProperties": limits.TAGS_MAX,
+    }
+)
+class TagsField(JSONObjectField):
+    """A ``{key: value}`` object of strings within the limits every door shares (registry.limits)."""
+
+    def to_internal_value(self, data):
+        try:
+            return limits.check_tags(super().to_internal_value(data))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["tags"]) from None
 
 
 class ModelOutSerializer(serializers.ModelSerializer):
@@ -58,13 +78,13 @@ class ModelOutSerializer(serializers.ModelSerializer):
 
 class ModelInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION_MAX)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
     team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True)
     risk_tier = serializers.ChoiceField(choices=RiskTier.choices, required=False)
     business_goal = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     success_kpi = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
-    tags = JSONObjectField(required=False)
+    tags = TagsField(required=False)
 
 
 class ModelUpdateSerializer(ModelInSerializer):
@@ -115,7 +135,7 @@ class VersionOutSerializer(serializers.ModelSerializer):
 
 class VersionInSerializer(serializers.Serializer):
     source_uri = serializers.CharField(max_length=2048)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION_MAX)
     artifact_sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, allow_blank=True)
     framework = serializers.CharField(required=False, allow_blank=True, max_length=100)
     parameters = JSONObjectField(required=False)
@@ -126,7 +146,7 @@ class VersionInSerializer(serializers.Serializer):
     code_commit = serializers.CharField(required=False, allow_blank=True, max_length=64)
     run_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
     parent_version = serializers.IntegerField(required=False, min_value=1)
-    tags = JSONObjectField(required=False)
+    tags = TagsField(required=False)
 
     def validate_metrics(self, value):
         for key, metric in value.items():
@@ -215,6 +235,10 @@ class WithdrawInSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    # Generated columns: without these DRF maps them to strings and answers Python reprs ("{'a': 1}").
+    before = serializers.JSONField(read_only=True, allow_null=True)
+    after = serializers.JSONField(read_only=True, allow_null=True)
+
     class Meta:
         model = AuditEvent
         fields = [

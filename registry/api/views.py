@@ -106,6 +106,10 @@ class VersionViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.version_list(model=self._model())
 
+    def get_serializer_class(self):
+        # What the browsable API builds its forms with: the card's own fields, the stage move's input.
+        return {"card": s.CardSerializer, "stage": s.StageInSerializer}.get(self.action, s.VersionOutSerializer)
+
     def _get(self, version: int) -> ModelVersion:
         return get_object_or_404(self.get_queryset(), version=version)
 

@@ -6,11 +6,14 @@ Never a 5xx for a refusal: the MLflow client retries 500/502/503/504 (and 429) s
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from mlops_gov.api.exceptions import blocked_message, too_big_message
 from mlops_gov.errors import ConflictError, DomainError, NotFoundError, PermissionError_
 from registry.mlflow_api.filters import FilterError
 
@@ -78,6 +81,10 @@ def to_mlflow_error(exc: BaseException) -> tuple[str, str, int] | None:
         return PERMISSION_DENIED, str(exc) or "Permission denied.", 403
     if isinstance(exc, ConflictError):
         return INVALID_STATE, str(exc), 400
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return INVALID_STATE, blocked_message(exc), 400
+    if isinstance(exc, RequestDataTooBig):
+        return BAD_REQUEST, too_big_message(), 413
     if isinstance(exc, DomainError):
         return INVALID_PARAMETER_VALUE, str(exc), 400
     if isinstance(exc, Http404):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mlops_gov.api.parsers import JSONParser
 from mlops_gov.errors import ConflictError
+from registry import limits
 from registry import services as registry_services
 from registry.mlflow_api import errors, filters, selectors, services, shapes
 from registry.mlflow_api.authentication import AUTHENTICATION_CLASSES, MlflowRolePermission
@@ -64,6 +65,11 @@ def _str(params, name: str, *, required: bool = True, default: str = "") -> str:
     if "\x00" in value:
         raise MlflowError(INVALID_PARAMETER_VALUE, f"Parameter '{name}' contains a NUL character.")
     return value
+
+
+def _description(params) -> str:
+    """The optional description, within the limit REST keeps too (registry.limits)."""
+    return limits.check_text("description", _str(params, "description", required=False))
 
 
 def _version_number(params) -> int:
@@ -126,7 +132,7 @@ def _tags(params) -> dict[str, str]:
         if not isinstance(value, str):
             raise MlflowError(INVALID_PARAMETER_VALUE, f"The value of tag '{item['key']}' must be a string.")
         tags[item["key"]] = value
-    return tags
+    return limits.check_tags(tags)
 
 
 def _stage(raw: str) -> str:
@@ -158,7 +164,7 @@ class RegisteredModelCreate(MlflowView):
             model = services.model_create(
                 actor=request.user,
                 name=name,
-                description=_str(params, "description", required=False),
+                description=_description(params),
                 tags=_tags(params),
             )
         except ConflictError:
@@ -203,7 +209,7 @@ class RegisteredModelUpdate(MlflowView):
         params = _params(request)
         model = selectors.get_model(_str(params, "name"))
         if "description" in params:
-            description = _str(params, "description", required=False)
+            description = _description(params)
             model = registry_services.model_update(model=model, actor=request.user, description=description)
         return Response({"registered_model": selectors.model_entity(model)})
 
@@ -314,7 +320,7 @@ class ModelVersionCreate(MlflowView):
             model=model,
             actor=request.user,
             source_uri=_str(params, "source"),
-            description=_str(params, "description", required=False),
+            description=_description(params),
             run_id=_str(params, "run_id", required=False),
             tags=tags,
         )
@@ -358,7 +364,7 @@ class ModelVersionUpdate(MlflowView):
         params = _params(request)
         version = selectors.get_version(_str(params, "name"), _version_number(params))
         if "description" in params:
-            description = _str(params, "description", required=False)
+            description = _description(params)
             registry_services.version_update(version=version, actor=request.user, description=description)
             version = selectors.get_version(version.model.name, version.version)
         return Response({"model_version": selectors.version_entity(version)})

@@ -23,6 +23,7 @@ from reports.models import GovernanceReport
 class ReportViewSet(viewsets.GenericViewSet):
     """Stored governance reports (PDF/A by default) and the portfolio report."""
 
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a ValueError
     permission_classes = [RoleModelPermissions]
     queryset = GovernanceReport.objects.all()  # for the permission class; reads are scoped in get_queryset
     serializer_class = ReportOutSerializer
