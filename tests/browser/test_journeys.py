@@ -121,7 +121,7 @@ def test_data_scientist_journey_in_the_pages_alone(page, live_server, personas, 
     page.get_by_role("link", name="Upload a dataset").click()
     page.get_by_label("Version").select_option(label="credit-scoring v1 (staging)")
     page.get_by_label("Kind").select_option("reference")
-    page.get_by_label("File").set_input_files(
+    page.locator("input[type=file][name=file]").set_input_files(
         {"name": "reference.csv", "mimeType": "text/csv", "buffer": csv_bytes(make_frame(300))}
     )
     page.get_by_role("button", name="Upload").click()
@@ -129,7 +129,7 @@ def test_data_scientist_journey_in_the_pages_alone(page, live_server, personas, 
     page.goto(f"{base}/monitoring/upload/")
     page.get_by_label("Version").select_option(label="credit-scoring v1 (staging)")
     page.get_by_label("Kind").select_option("current")
-    page.get_by_label("File").set_input_files(
+    page.locator("input[type=file][name=file]").set_input_files(
         {"name": "current.csv", "mimeType": "text/csv", "buffer": csv_bytes(make_frame(300, seed=2))}
     )
     page.get_by_role("button", name="Upload").click()
