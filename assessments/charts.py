@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import matplotlib
@@ -86,7 +86,7 @@ def bars_svg(labels: Sequence[str], values: Sequence[float | None], *, title: st
 
 
 def trend_svg(
-    series: dict[str, Sequence[tuple[datetime, float | None]]], *, title: str = "", ylabel: str = "score (0-1)"
+    series: Mapping[str, Sequence[tuple[datetime, float | None]]], *, title: str = "", ylabel: str = "score (0-1)"
 ) -> str:
     """Lines over time, one per series (e.g. overall and each dimension); values 0..1."""
     with rc_context(_RC):

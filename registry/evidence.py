@@ -355,9 +355,9 @@ def approvals(subject: Subject, params: Mapping[str, Any]) -> Finding:
         if d.decision == "approve" and d.approver_id != request.requested_by_id
     }
     needed = subject.policy.approvals_required if subject.policy else request.approvals_required
-    refs = (request_ref(request.pk, f"Request #{request.pk}"), version_ref(subject.version))
+    approved_refs = (request_ref(request.pk, f"Request #{request.pk}"), version_ref(subject.version))
     detail = f"Request #{request.pk}: {len(approvers)} independent approval(s); the policy requires {needed}."
-    return Finding("yes" if len(approvers) >= needed else "partly" if approvers else "no", detail, refs)
+    return Finding("yes" if len(approvers) >= needed else "partly" if approvers else "no", detail, approved_refs)
 
 
 @rule(
@@ -414,8 +414,8 @@ def release_validation(subject: Subject, params: Mapping[str, Any]) -> Finding:
 
     policy = subject.policy
     if policy is None or not policy.metric_thresholds:
-        refs = (policy_ref(policy),) if policy else (model_ref(subject.model),)
-        return Finding("no", f"The {subject.model.risk_tier}-risk policy sets no metric thresholds.", refs)
+        where = policy_ref(policy) if policy else model_ref(subject.model)
+        return Finding("no", f"The {subject.model.risk_tier}-risk policy sets no metric thresholds.", (where,))
     refs: list[EvidenceRef] = [policy_ref(policy)]
     if subject.version is None:
         return Finding("partly", "Metric thresholds are set; no version to check them on.", tuple(refs))
