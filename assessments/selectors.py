@@ -312,11 +312,35 @@ def measured_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def _declared_means(moments: list[datetime]) -> list[float | None]:
+    """The portfolio's declared maturity at each moment: the mean of each model's latest submitted score (of its
+    policy's framework) submitted by then."""
+    if not moments:
+        return []
+    from registry.models import PromotionPolicy
+
+    by_tier = {p.risk_tier: p.maturity_framework or "lifecycle" for p in PromotionPolicy.objects.all()}
+    slugs = {pk: by_tier.get(tier, "lifecycle") for pk, tier in RegisteredModel.objects.values_list("pk", "risk_tier")}
+    submissions = list(
+        Assessment.objects.filter(status=AssessmentStatus.SUBMITTED, submitted_at__lte=max(moments))
+        .order_by("submitted_at", "id")
+        .values_list("submitted_at", "model_id", "framework__slug", "score")
+    )
+    means: list[float | None] = []
+    for at in moments:
+        latest: dict[int, float] = {}
+        for submitted_at, model_id, slug, value in submissions:
+            if submitted_at <= at and slugs.get(model_id) == slug and value is not None:
+                latest[model_id] = value
+        means.append(round(sum(latest.values()) / len(latest), 6) if latest else None)
+    return means
+
+
 def measured_vs_declared(
     *, model: RegisteredModel | None, framework_slug: str = "lifecycle", limit: int = REPORT_MAX_ASSESSMENTS
 ) -> dict[str, Any]:
     """The measured score over time beside the declared one (submitted assessments), with a trend chart. ``model``
-    None: the portfolio (declared = the mean of each model's latest declared score at each submission)."""
+    None: the portfolio (declared = the mean of each model's latest declared score at each measurement)."""
     if model is None:
         rows = list(measurements(portfolio=True)[:limit])
     else:
@@ -326,6 +350,9 @@ def measured_vs_declared(
     declared_points: list[tuple[datetime, float | None]] = []
     if model is not None:
         declared_points = [(p["submitted_at"], p["score"]) for p in history(model=model, framework_slug=framework_slug)]
+    else:
+        moments = [m.measured_at for m in rows]
+        declared_points = list(zip(moments, _declared_means(moments), strict=True))
     series: dict[str, list[tuple[datetime, float | None]]] = {}
     if measured_points:
         series["measured"] = measured_points
@@ -337,6 +364,7 @@ def measured_vs_declared(
     return {
         "latest": latest,
         "declared": declared,
+        "declared_mean": declared_points[-1][1] if model is None and declared_points else None,
         "points": [{"id": m.pk, "measured_at": m.measured_at, "score": m.score, "label": m.label} for m in rows],
         "trend_svg": charts.trend_svg(series, title=title) if series else "",
     }

@@ -88,3 +88,23 @@ def test_portfolio_report_shows_the_measured_score(frameworks, personas):
     rendered = report_services.portfolio_report_render(generated_by="audrey", pdf=False)
     assert rendered.context["rows"][0]["measured_score"] == measurement.score
     assert f"measured {measurement.score * 100:.0f}%" in rendered.html
+
+
+def test_portfolio_measured_beside_declared(client, frameworks, model, personas, submitted_lifecycle):
+    from assessments import selectors
+    from registry import services as rs
+
+    first = submitted_lifecycle(1.0)
+    other = rs.model_create(actor=personas.scientist, name="second-model", team=personas.team)
+    second = services.assessment_create(model=other, actor=personas.scientist)
+    items = [{"question": q, "value": 0.5} for q in frameworks["lifecycle"].questions()]
+    services.answers_save(assessment=second, actor=personas.scientist, answers=items)
+    second = services.assessment_submit(assessment=second, actor=personas.scientist)
+    services.measurements_take_all(trigger="beat")
+    data = selectors.measured_vs_declared(model=None)
+    assert data["latest"].model_id is None
+    assert data["declared_mean"] == pytest.approx((first.score + second.score) / 2, abs=1e-6)
+    assert "<svg" in data["trend_svg"]
+    client.force_login(personas.auditor)
+    page = client.get("/assessments/measured/").content.decode()
+    assert f"declared {round(data['declared_mean'] * 100)}%" in page
