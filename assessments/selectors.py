@@ -260,6 +260,20 @@ def observe(subject: Subject, framework: Framework) -> list[dict[str, Any]]:
     return found
 
 
+def assessment_observations(assessment: Assessment) -> dict[str, dict[str, Any]]:
+    """``{question_id: observation}`` for an assessment: frozen with its submission, live for a draft, none for a
+    submission made before observations were recorded."""
+    from registry.evidence import subject_for
+
+    if assessment.measurement_id:
+        found = observations_of(assessment.measurement)
+    elif assessment.is_submitted:
+        found = []
+    else:
+        found = observe(subject_for(assessment.model), assessment.framework)
+    return {o["question"]: o for o in found}
+
+
 def observations_of(measurement: Measurement) -> list[dict[str, Any]]:
     """A stored measurement's observations in the shape ``observe`` returns (with the question texts)."""
     questions = measurement.framework.questions()
@@ -512,6 +526,7 @@ EXPORT_CSV_HEADER = (
     "evidence_note",
     "answered_by",
     "updated_at",
+    "observed",
 )
 
 
@@ -528,8 +543,23 @@ def _answers_with_questions(assessment: Assessment):
             yield dimension, question, answer, label
 
 
+def _observed_export(observation: dict[str, Any] | None) -> dict[str, Any] | None:
+    if observation is None:
+        return None
+    return {
+        "status": observation["status"],
+        "rule": observation["rule"],
+        "rule_version": observation["rule_version"],
+        "detail": observation["detail"],
+        "evidence": observation["evidence"],
+        "observed_at": observation["observed_at"].isoformat(),
+    }
+
+
 def export_document(assessment: Assessment) -> dict[str, Any]:
-    """The whole assessment as JSON-ready data: framework version, every question with its answer, the result."""
+    """The whole assessment as JSON-ready data: framework version, every question with its answer and what the
+    platform observed, the result."""
+    observations = assessment_observations(assessment)
     answers = []
     for dimension, question, answer, label in _answers_with_questions(assessment):
         answers.append(
@@ -546,6 +576,7 @@ def export_document(assessment: Assessment) -> dict[str, Any]:
                 "evidence_note": answer.evidence_note if answer else "",
                 "answered_by": answer.answered_by.get_username() if answer else None,
                 "updated_at": answer.updated_at.isoformat() if answer else None,
+                "observed": _observed_export(observations.get(question["id"])),
             }
         )
     return {
@@ -573,7 +604,9 @@ def export_document(assessment: Assessment) -> dict[str, Any]:
 
 def export_rows(assessment: Assessment):
     """CSV rows (cells are made formula-safe by ``mlops_gov.csv_export``)."""
+    observations = assessment_observations(assessment)
     for dimension, question, answer, label in _answers_with_questions(assessment):
+        observed = observations.get(question["id"])
         yield (
             assessment.pk,
             assessment.model.name,
@@ -591,6 +624,7 @@ def export_rows(assessment: Assessment):
             answer.evidence_note if answer else "",
             answer.answered_by.get_username() if answer else "",
             answer.updated_at.isoformat() if answer else "",
+            f"{observed['status']} ({observed['rule']} v{observed['rule_version']})" if observed else "",
         )
 
 

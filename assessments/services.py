@@ -396,10 +396,7 @@ def observation_statuses(assessment: Assessment) -> dict[str, str]:
 
     if assessment.measurement_id:
         return dict(assessment.measurement.observations.values_list("question_id", "status"))
-    if assessment.is_submitted:
-        return {}  # submitted before observations were recorded: scored as declared then
-    found = selectors.observe(subject_for(assessment.model), assessment.framework)
-    return {o["question"]: o["status"] for o in found}
+    return {qid: o["status"] for qid, o in selectors.assessment_observations(assessment).items()}
 
 
 def compute_result(assessment: Assessment, observations: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from assessments.forms import AssessmentFilterForm, StartAssessmentForm
 from assessments.models import Assessment
 from mlops_gov.access import permission_required
 from mlops_gov.errors import DomainError
-from registry.evidence import subject_for
 from registry.models import RegisteredModel
 
 VIEW_PERM = "assessments.view_assessment"
@@ -145,17 +144,6 @@ def _question_rows(assessment: Assessment, dimension: dict, observations: dict[s
     return rows
 
 
-def _observations(assessment: Assessment) -> dict[str, dict]:
-    """Frozen with a submission; live for a draft. ``{question_id: observation}``."""
-    if assessment.measurement_id:
-        found = selectors.observations_of(assessment.measurement)
-    elif assessment.is_submitted:
-        found = []
-    else:
-        found = selectors.observe(subject_for(assessment.model), assessment.framework)
-    return {o["question"]: o for o in found}
-
-
 @login_required
 @permission_required(VIEW_PERM, raise_exception=True)
 def assessment_detail(request, pk: int):
@@ -183,7 +171,7 @@ def assessment_detail(request, pk: int):
             [d["name"] for d in result["dimensions"]], [d["normalised"] for d in result["dimensions"]]
         )
     previous = selectors.previous_submitted(assessment)
-    observations = _observations(assessment)
+    observations = selectors.assessment_observations(assessment)
     statuses = {qid: o["status"] for qid, o in observations.items()}
     rows = _question_rows(assessment, dimension, observations)
     context = {

@@ -377,3 +377,22 @@ def test_report_section_carries_the_measured_score(documented):
     assert len(context["measured"]["observations"]) == measurement.observed
     html = render_to_string("assessments/report_section.html", context)
     assert "Measured maturity (from the platform" in html and f"measurement #{measurement.pk}" in html
+
+
+def test_exports_carry_what_was_observed(client, frameworks, version, personas):
+    assessment = services.assessment_create(model=version.model, actor=personas.scientist)
+    services.answers_save(
+        assessment=assessment, actor=personas.scientist, answers=[{"question": "gov.documentation", "value": 1.0}]
+    )
+    client.force_login(personas.auditor)
+    document = client.get(f"/assessments/{assessment.pk}/export.json").json()
+    answers = {a["question"]: a for a in document["answers"]}
+    assert answers["gov.documentation"]["value"] == 1.0
+    assert answers["gov.documentation"]["observed"]["status"] == "no"
+    assert answers["gov.documentation"]["observed"]["rule"] == "registry.model-card"
+    assert answers["plan.baseline"]["observed"] is None  # not observable
+    body = b"".join(client.get(f"/assessments/{assessment.pk}/export.csv").streaming_content).decode()
+    header, *rows = body.splitlines()
+    assert header.endswith(",observed")
+    row = next(r for r in rows if ",gov.documentation," in r)
+    assert row.endswith("no (registry.model-card v1)")
