@@ -86,9 +86,11 @@ class Assessment(models.Model):
     score = models.FloatField(null=True, blank=True, help_text="Normalised overall score (0..1), set on submission.")
     label = models.CharField(max_length=200, blank=True, help_text="Band or level reached.")
     result = models.JSONField(null=True, blank=True, help_text="The scoring engine's full, explained result.")
+    # RESTRICT, not PROTECT: a measurement is never deleted on its own, but goes with its model (and the model's
+    # assessments) when the registry allows deleting the model.
     measurement = models.ForeignKey(
         "Measurement",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",

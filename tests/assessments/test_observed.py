@@ -396,3 +396,16 @@ def test_exports_carry_what_was_observed(client, frameworks, version, personas):
     assert header.endswith(",observed")
     row = next(r for r in rows if ",gov.documentation," in r)
     assert row.endswith("no (registry.model-card v1)")
+
+
+def test_a_model_with_a_measured_submission_can_still_be_deleted(frameworks, model, personas, submitted_lifecycle):
+    from registry import services as rs
+
+    done = submitted_lifecycle(1.0)
+    services.measurements_take_all(trigger="beat")
+    assert done.measurement_id is not None
+    model_id = model.pk
+    rs.model_delete(model=model, actor=personas.scientist)
+    assert not Measurement.objects.filter(model_id=model_id).exists()
+    assert Measurement.objects.filter(model__isnull=True).exists()  # the portfolio's history stays
+    assert AuditEvent.objects.filter(action="maturity.measured", model_id=model_id).exists()
