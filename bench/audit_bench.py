@@ -213,13 +213,19 @@ def bench_checkpoints(events: int, repeats: int) -> None:
     ):
         checkpoints.signing_key()  # generated once, outside the timing
         checkpoints.checkpoint_write(new_key_chain=True)  # a database a previous run left holds another key's
-        writes = []
+        writes, cpu = [], []
         for _ in range(50):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             checkpoints.checkpoint_write()
             writes.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         w = statistics.median(writes) * 1000
-        print(f"checkpoint write: median {w:.1f} ms (50 writes; max {max(writes) * 1000:.1f} ms)", flush=True)
+        print(
+            f"checkpoint write: median {w:.1f} ms (50 writes; min {min(writes) * 1000:.1f}, max "
+            f"{max(writes) * 1000:.1f} ms); this process's CPU per write: median "
+            f"{statistics.median(cpu) * 1000:.1f} ms; load average: {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         cp_file = Path(scratch) / "cp.json"
         cp_file.write_text(checkpoints.checkpoint_latest().document)
         plain, anchored = [], []
