@@ -214,8 +214,10 @@ def test_approver_journey_inbox_evidence_approve_production(page, live_server, p
     assert "passed" in metrics_row.inner_text() and "accuracy=0.93" in metrics_row.inner_text()
 
     page.get_by_label("Comment").fill("Evidence checked.")
-    page.get_by_role("button", name="Approve", exact=True).click()
-    page.wait_for_url(f"**/models/requests/{promotion.pk}/")
+    # Applying the promotion also renders and stores the governance PDF of the new production version; the tests
+    # run tasks in the request (eager), so this one click waits for WeasyPrint too.
+    page.get_by_role("button", name="Approve", exact=True).click(timeout=90_000)
+    page.wait_for_url(f"**/models/requests/{promotion.pk}/", timeout=90_000)
     assert "v2 of credit-scoring is now in production; v1 archived." in page.content()
     assert page.get_by_test_id("request-status").inner_text() == "Applied"
     page.goto(f"{base}/models/credit-scoring/versions/2/")
@@ -234,10 +236,10 @@ def test_auditor_journey_filter_verify_as_of_pdf(page, live_server, personas):
     login(page, base, "audrey", PASSWORD)
 
     page.get_by_role("link", name="Audit", exact=True).first.click()
-    filters = page.get_by_test_id("audit-filter")
-    filters.locator("input[name=model]").fill("credit-scoring")
-    filters.locator("input[name=action]").fill("promotion.")
-    filters.get_by_role("button", name="Filter").click()
+    filters = page.get_by_test_id("filters")
+    filters.get_by_label(re.compile(r"^Model:?$")).fill("credit-scoring")
+    filters.get_by_label(re.compile(r"^Action:?$")).fill("promotion.")
+    filters.get_by_role("button", name="Filter", exact=True).click()
     listing = page.content()
     assert "promotion.requested" in listing and "promotion.applied" in listing and "card.updated" not in listing
 
