@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from registry import audit, services
 from registry.audit import postgres as audit_postgres
-from registry.audit import sqlite as audit_sqlite
 from registry.domain import hashchain
 from registry.models import AuditEvent
 from tests.registry.conftest import events, make_version
+from tests.registry.tampering import tamper as _tamper
 
 
 @pytest.fixture
@@ -38,22 +38,6 @@ def _verify(*args):
     except SystemExit as exc:
         return exc.code, out.getvalue() + err.getvalue()
     return 0, out.getvalue() + err.getvalue()
-
-
-def _tamper(sql: str, params=()):
-    """What an attacker with DDL rights does: switch the append-only triggers off, edit, switch them back on."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE registry_auditevent DISABLE TRIGGER USER")
-        else:
-            for statement in audit_sqlite.DROP_SQL:
-                cursor.execute(statement)
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE registry_auditevent ENABLE TRIGGER USER")
-        else:
-            for statement in audit_sqlite.TRIGGERS_SQL:
-                cursor.execute(statement)
 
 
 def _detach_columns():

@@ -17,11 +17,11 @@ from django.db import connection
 from django.urls import reverse
 
 from registry.audit import checkpoints
-from registry.audit import sqlite as audit_sqlite
 from registry.domain import checkpoint as cp
 from registry.domain import hashchain
 from registry.models import AuditCheckpoint, AuditEvent, CheckpointPublication, PublicationStatus
 from tests.registry.conftest import make_version
+from tests.registry.tampering import tamper as _tamper
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,22 +51,6 @@ def _run(*args: str) -> tuple[int, str]:
     except SystemExit as exc:
         return int(exc.code or 0), out.getvalue() + err.getvalue()
     return 0, out.getvalue() + err.getvalue()
-
-
-def _tamper(sql: str, params=()) -> None:
-    """An attacker with DDL rights: append-only triggers off, edit, triggers back on."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE registry_auditevent DISABLE TRIGGER USER")
-        else:
-            for statement in audit_sqlite.DROP_SQL:
-                cursor.execute(statement)
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE registry_auditevent ENABLE TRIGGER USER")
-        else:
-            for statement in audit_sqlite.TRIGGERS_SQL:
-                cursor.execute(statement)
 
 
 def _set_head(sequence: int, digest: str) -> None:
