@@ -496,7 +496,6 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
         ),
     }
     return [
-        measured_card,
         {
             "label": "Models assessed",
             "value": f"{assessed} / {models_total}",
@@ -504,6 +503,7 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
             "note": "with at least one submitted maturity assessment",
         },
         {"label": "Assessment drafts", "value": drafts, "url": url + "?status=draft", "note": "open questionnaires"},
+        measured_card,
     ]
 
 

@@ -64,11 +64,11 @@ def test_admin_framework_upload_refuses_an_unknown_rule(client, frameworks, pers
 def test_dashboard_card_and_navigation(client, frameworks, model, personas):
     from assessments import selectors
 
-    cards = selectors.dashboard_cards(user=personas.auditor)
-    assert cards[0]["label"] == "Measured maturity" and cards[0]["value"] == "—"
+    cards = {c["label"]: c for c in selectors.dashboard_cards(user=personas.auditor)}
+    assert cards["Measured maturity"]["value"] == "—"
     services.measurements_take_all(trigger="beat")
     portfolio = Measurement.objects.get(model__isnull=True)
-    card = selectors.dashboard_cards(user=personas.auditor)[0]
+    card = {c["label"]: c for c in selectors.dashboard_cards(user=personas.auditor)}["Measured maturity"]
     assert card["value"] == f"{portfolio.score * 100:.0f}%" and card["url"] == "/assessments/measured/"
     client.force_login(personas.auditor)
     page = client.get("/assessments/measured/").content.decode()
