@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
+from mlops_gov.api.filters import StrictBooleanFilter, StrictFilterSet
 from monitoring.models import AlertRule, WebhookEndpoint
 
 
-class WebhookEndpointFilter(filters.FilterSet):
+class WebhookEndpointFilter(StrictFilterSet):
     name = filters.CharFilter(lookup_expr="icontains")
-    enabled = filters.BooleanFilter()
+    enabled = StrictBooleanFilter()
 
     class Meta:
         model = WebhookEndpoint
         fields = ["name", "enabled"]
 
 
-class AlertRuleFilter(filters.FilterSet):
+class AlertRuleFilter(StrictFilterSet):
     name = filters.CharFilter(lookup_expr="icontains")
-    enabled = filters.BooleanFilter()
+    enabled = StrictBooleanFilter()
     model = filters.CharFilter(field_name="model__name", help_text="Rules of this model (exact name).")
     webhook = filters.CharFilter(field_name="webhook__name", help_text="Rules using this webhook (exact name).")
 

@@ -202,6 +202,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 class ConfigSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="model.name", read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null: the defaults, never saved
 
     class Meta:
         model = MonitoringConfig

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from mlops_gov.api.parsers import JSONParser
 from mlops_gov.api.permissions import ReadOnlyRolePermissions, RoleModelPermissions
 from mlops_gov.errors import DomainError
 from monitoring import selectors, services

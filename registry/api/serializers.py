@@ -47,6 +47,11 @@ class TagsField(JSONObjectField):
             raise serializers.ValidationError(exc.message_dict["tags"]) from None
 
 
+@extend_schema_field({"oneOf": [{"type": "object"}, {"type": "string", "pattern": r"\S"}]})
+class CheckpointDocumentField(serializers.JSONField):
+    """A signed checkpoint: the JSON object, or its text as published."""
+
+
 class ModelOutSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username")
     team = serializers.CharField(source="team.name", allow_null=True, default=None)
@@ -92,6 +97,8 @@ class ModelUpdateSerializer(ModelInSerializer):
 
 
 class CardSerializer(serializers.ModelSerializer):
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null: never filled in
+
     class Meta:
         model = ModelCard
         fields = [*MODEL_CARD_FIELDS, "updated_at"]
@@ -238,6 +245,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
     # Generated columns: without these DRF maps them to strings and answers Python reprs ("{'a': 1}").
     before = serializers.JSONField(read_only=True, allow_null=True)
     after = serializers.JSONField(read_only=True, allow_null=True)
+    actor_id = serializers.IntegerField(read_only=True, allow_null=True)  # null: the system acted
+    model_id = serializers.IntegerField(read_only=True, allow_null=True)  # null: not about one model
 
     class Meta:
         model = AuditEvent

@@ -176,6 +176,10 @@ class AliasViewSet(viewsets.GenericViewSet):
     def _model(self) -> RegisteredModel:
         return get_object_or_404(RegisteredModel, name=self.kwargs["model_name"])
 
+    def get_object(self):
+        # What OPTIONS and the browsable API read: the alias itself (the queryset is the models', for permissions).
+        return get_object_or_404(selectors.alias_list(model=self._model()), alias=self.kwargs["alias"])
+
     def list(self, request, model_name: str):
         page = self.paginate_queryset(selectors.alias_list(model=self._model()))
         return self.get_paginated_response(s.AliasOutSerializer(page, many=True).data)
@@ -364,7 +368,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
     @extend_schema(
-        request=inline_serializer("AuditCheckpointCheckInput", {"checkpoint": serializers.JSONField()}),
+        request=inline_serializer("AuditCheckpointCheckInput", {"checkpoint": s.CheckpointDocumentField()}),
         responses=inline_serializer(
             "AuditCheckpointCheck", {"holds": serializers.BooleanField(), "message": serializers.CharField()}
         ),

@@ -1,0 +1,85 @@
+"""The OpenAPI schema's error answers: every operation documents the 4xx it can give, in the shapes it gives them.
+
+drf-spectacular documents the success answers it infers; this adds what the API answers when it refuses, so a
+client (and the schema-driven fuzzing in .ci/run) can rely on the schema for every status: 400 (validation, by
+field), 401 (no or bad credentials), 403 (role), 404 (unknown or hidden object, or a page past the end), and for
+writes 409 (state conflict or references blocking a deletion), 413 (body too large) and 415 (media type).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular import openapi
+from rest_framework import serializers
+
+DETAIL: dict[str, Any] = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION: dict[str, Any] = {
+    "type": "object",
+    "description": "Messages by field (`detail` or `non_field_errors` for the request as a whole).",
+    "additionalProperties": {},
+}
+CONFLICT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "blocked_by": {
+            "type": "array",
+            "description": "For a refused deletion: what still refers to the object.",
+            "items": {
+                "type": "object",
+                "properties": {"kind": {"type": "string"}, "count": {"type": "integer"}},
+                "required": ["kind", "count"],
+            },
+        },
+    },
+    "required": ["detail"],
+}
+READ_ERRORS = {
+    "400": ("Invalid parameters.", VALIDATION),
+    "401": ("No valid credentials (see the WWW-Authenticate header).", DETAIL),
+    "403": ("The caller's role does not allow this.", DETAIL),
+    "404": ("No such object (or not visible to the caller), or no such page.", DETAIL),
+}
+WRITE_ERRORS = {
+    **READ_ERRORS,
+    "409": ("The object's state does not allow this now, or other records refer to it.", CONFLICT),
+    "413": ("The request body is larger than the limit.", DETAIL),
+    "415": ("Unsupported media type.", DETAIL),
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or getattr(field, "read_only", False):
+            return schema
+        if (
+            isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+        ):
+            # Blank (or, with trimming, whitespace-only) text is refused: say so.
+            schema = {**schema, "minLength": max(schema.get("minLength", 1), 1), "pattern": r"\S"}
+        elif (
+            isinstance(field, serializers.JSONField)
+            and not field.allow_null
+            and not {"type", "oneOf", "anyOf", "allOf", "$ref"} & set(schema)
+        ):
+            schema = {**schema, "type": "object", "additionalProperties": {}}  # a JSON object; null is refused
+        return schema
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        errors = READ_ERRORS if self.method in ("GET", "HEAD", "OPTIONS") else WRITE_ERRORS
+        for code, (description, schema) in errors.items():
+            responses.setdefault(
+                code, {"description": description, "content": {"application/json": {"schema": schema}}}
+            )
+        return responses
