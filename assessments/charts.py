@@ -21,7 +21,14 @@ from matplotlib.figure import Figure
 
 from mlops_gov.svg import inline_svg
 
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "mlops-gov", "font.family": "DejaVu Sans", "font.size": 8}
+# text.parse_math off: labels are user text (dimension names, titles) and never reach matplotlib's math parser
+_RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "mlops-gov",
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "text.parse_math": False,
+}
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]

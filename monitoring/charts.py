@@ -1,27 +1,50 @@
-"""Inline SVG charts (matplotlib, Agg backend, XML prolog stripped) for the pages and the PDF report."""
+"""Inline SVG charts (matplotlib, Agg backend, XML prolog stripped) for the pages and the PDF report.
+
+Column names and category values are user text: they never reach matplotlib's math parser (``text.parse_math`` off
+for every chart), so ``$\\undefinedcommand{x}$`` is drawn as written instead of raising."""
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
 import textwrap
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 from mlops_gov.svg import inline_svg
 
 _REF_COLOUR, _CUR_COLOUR, _LINE = "#4b5563", "#dc2626", "#1d4ed8"
+P = ParamSpec("P")
+
+
+RC = {
+    "svg.fonttype": "none",  # text stays text: a chart is ~5 kB instead of ~30 kB
+    "svg.hashsalt": "mlops-gov",  # stable ids: the same data gives the same SVG
+    "text.parse_math": False,  # user text ($...$) is text, never mathtext
+}
+
+
+def _charting(build: Callable[P, str]) -> Callable[P, str]:
+    """Build a chart entirely under ``RC`` (matplotlib reads ``text.parse_math`` when each text artist is made and
+    parses at draw time: both happen inside), leaving the process-wide settings untouched."""
+
+    @functools.wraps(build)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        with matplotlib.rc_context(RC):
+            return build(*args, **kwargs)
+
+    return wrapper
 
 
 def _figure(width: float = 5.0, height: float = 2.4):
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: a chart is ~5 kB instead of ~30 kB
-    matplotlib.rcParams["svg.hashsalt"] = "mlops-gov"  # stable ids: the same data gives the same SVG
     fig = Figure(figsize=(width, height), dpi=100)
     return fig, fig.add_subplot(1, 1, 1)
 
@@ -41,6 +64,7 @@ def _style(ax) -> None:
     ax.tick_params(labelsize=7)
 
 
+@_charting
 def drift_trend_svg(points: list[tuple[datetime, float]], threshold: float | None = None) -> str:
     """Share of drifted columns per check over time, with the dataset-drift threshold."""
     fig, ax = _figure()
@@ -59,6 +83,7 @@ def drift_trend_svg(points: list[tuple[datetime, float]], threshold: float | Non
     return _svg(fig)
 
 
+@_charting
 def distribution_svg(column: str, distribution: dict[str, Any]) -> str:
     """Reference vs current distribution of one column: a histogram (numeric) or category shares."""
     fig, ax = _figure(4.6, 2.2)

@@ -97,17 +97,25 @@ def _app_selectors(label: str):
         raise
 
 
+class ReportSectionError(RuntimeError):
+    """A section of a report could not be assembled: the report fails rather than ship without that evidence."""
+
+
 def app_section(label: str, *, version: ModelVersion, empty_text: str) -> dict[str, Any]:
-    """Render one app's report section to safe HTML (its own template autoescapes user text)."""
+    """Render one app's report section to safe HTML (its own template autoescapes user text). Raises
+    ``ReportSectionError`` when the app's section fails: a report is never issued without its evidence."""
     try:
         selectors = _app_selectors(label)
         provider = getattr(selectors, "report_context", None) if selectors is not None else None
         if provider is None:
             return {"html": None, "empty": empty_text, "error": ""}
         data = provider(version=version)
-    except Exception as exc:  # one broken section must not hide the rest of the evidence
+    except Exception as exc:  # a report never ships without a section's evidence: the whole report fails, visibly
         logger.exception("report section %s failed for %s", label, version)
-        return {"html": None, "empty": "", "error": f"This section could not be assembled ({type(exc).__name__})."}
+        raise ReportSectionError(
+            f"The {label} section of the report for {version} could not be assembled ({type(exc).__name__}): "
+            "the report is not issued without its evidence."
+        ) from exc
     if not data:
         return {"html": None, "empty": empty_text, "error": ""}
     try:

@@ -9,12 +9,13 @@ from .drift import (
     compute_drift,
     evidently_html_report,
 )
-from .profile import CATEGORICAL, NUMERICAL, ColumnSpec, ProfileError, ReferenceProfile
+from .profile import CATEGORICAL, NUMERICAL, TEXT, ColumnSpec, ProfileError, ReferenceProfile
 
 __all__ = [
     "CATEGORICAL",
     "NUMERICAL",
     "STAT_TESTS",
+    "TEXT",
     "ColumnDrift",
     "ColumnSpec",
     "DriftConfig",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,9 @@ import pandas as pd
 
 from .profile import (
     CATEGORICAL,
+    KINDS,
     NUMERICAL,
+    TEXT,
     CategoricalStats,
     ColumnSpec,
     NumericStats,
@@ -41,7 +43,7 @@ from .profile import (
     source_dtype,
 )
 
-P_LT, P_LE, D_GE, D_GT = "p<", "p<=", "d>=", "d>"
+P_LT, P_LE, D_GE, D_GT, AUC_PERCENTILE = "p<", "p<=", "d>=", "d>", "auc>random"
 
 
 class DriftError(ValueError):
@@ -54,7 +56,7 @@ class StatTestInfo:
     display_name: str  # what Evidently reports as the method
     kinds: frozenset[str]  # column kinds Evidently accepts the test for (when configured)
     default_threshold: float
-    rule: str  # P_LT: drift when score < threshold; P_LE: <=; D_GE: >=; D_GT: >
+    rule: str  # P_LT: drift when score < threshold; P_LE: <=; D_GE: >=; D_GT: >; AUC_PERCENTILE: see _text_drift
 
     def detected(self, score: float, threshold: float) -> bool:
         if self.rule == P_LT:
@@ -70,9 +72,9 @@ def _info(name: str, display: str, kinds: tuple[str, ...], threshold: float, rul
     return StatTestInfo(name, display, frozenset(kinds), threshold, rule)
 
 
-_NUM, _CAT, _BOTH = (NUMERICAL,), (CATEGORICAL,), (NUMERICAL, CATEGORICAL)
+_NUM, _CAT, _BOTH, _TEXT = (NUMERICAL,), (CATEGORICAL,), (NUMERICAL, CATEGORICAL), (TEXT,)
 
-# Evidently 0.7's stat-test registry for numerical and categorical columns (checked against Evidently in the tests).
+# Evidently 0.7's stat-test registry for numerical, categorical and text columns (checked against it in the tests).
 STAT_TESTS: dict[str, StatTestInfo] = {
     info.name: info
     for info in (
@@ -94,27 +96,48 @@ STAT_TESTS: dict[str, StatTestInfo] = {
         _info("TVD", "Total-Variation-Distance", _CAT, 0.1, P_LT),
         _info("wasserstein", "Wasserstein distance (normed)", _NUM, 0.1, D_GE),
         _info("z", "Z-test p_value", _CAT, 0.05, P_LT),
+        _info("abs_text_content_drift", "Absolute text content drift", _TEXT, 0.55, D_GT),
+        _info("perc_text_content_drift", "Percentile text content drift", _TEXT, 0.95, AUC_PERCENTILE),
     )
 }
 # Computed here from the profile; every other test runs Evidently's own implementation.
 FAST_TESTS = frozenset({"ks", "wasserstein", "jensenshannon", "chisquare", "z", "psi", "kl_div"})
-# Permutation tests whose p-value depends on the ROW ORDER of the reference (a seeded shuffle of the concatenated
-# samples). The profile keeps the reference sorted, so these run on the sorted order: same method, same threshold,
-# a p-value that differs from Evidently's own run by Monte Carlo noise (e.g. 0.25 instead of 0.23).
+# Permutation tests whose p-value depends on the ROW ORDER of the reference (a shuffle of the concatenated samples).
+# The profile keeps the reference sorted, so these run on the sorted order: same method, same threshold, a p-value
+# that differs from Evidently's own run by Monte Carlo noise (e.g. 0.25 instead of 0.23). TVD seeds itself (0);
+# empirical_mmd draws from numpy's global generator, unseeded in Evidently: here it runs under the check's ``seed``
+# so that a re-run of a stored check gives the same score.
 ORDER_DEPENDENT_TESTS = frozenset({"empirical_mmd", "TVD"})
+SEEDED_TESTS = frozenset({"empirical_mmd"})
+DEFAULT_SEED = 0
 SMALL_DATA_ROWS = 1000  # Evidently: reference (non-missing) rows <= 1000 -> small-data defaults
 
 
 # ---------------------------------------------------------------------------------------------------- config
+_KIND_KEYS = {NUMERICAL: "num", CATEGORICAL: "cat", TEXT: "text"}
+_THRESHOLD_KEYS = ("stattest_threshold", "num_stattest_threshold", "cat_stattest_threshold", "text_stattest_threshold")
+
+
 @dataclass
 class DriftConfig:
+    """What Evidently's ``DataDriftPreset`` takes (same names as the legacy ``DataDriftTable``), plus the column typing
+    (``column_types``, ``typing_from``, ``timestamp``) and the ``seed`` of the order-dependent tests."""
+
     drift_share: float = 0.5  # dataset drift when share of drifted columns >= this
     stattest: str | None = None  # Evidently stat-test name for every column (None = Evidently defaults)
     num_stattest: str | None = None
     cat_stattest: str | None = None
+    text_stattest: str | None = None
     per_column_stattest: dict[str, str] = field(default_factory=dict)
     stattest_threshold: float | None = None
+    num_stattest_threshold: float | None = None
+    cat_stattest_threshold: float | None = None
+    text_stattest_threshold: float | None = None
     per_column_threshold: dict[str, float] = field(default_factory=dict)
+    column_types: dict[str, str] = field(default_factory=dict)  # NAME -> numerical / categorical / text
+    typing_from: str = "current"  # Evidently types columns from the current data; "reference" to type from it
+    timestamp: str | None = None  # a column that is the batch's timestamp: never checked
+    seed: int | None = None  # numpy seed of the order-dependent tests (None: DEFAULT_SEED)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -125,61 +148,121 @@ class DriftConfig:
             raise ValueError("drift_share must be a number between 0 and 1.")
         if not (0 < float(self.drift_share) <= 1):
             raise ValueError(f"drift_share must be > 0 and <= 1, not {self.drift_share!r}.")
-        for key in ("stattest", "num_stattest", "cat_stattest"):
+        for key in ("stattest", "num_stattest", "cat_stattest", "text_stattest"):
             value = getattr(self, key)
             if value is not None:
-                _check_stattest(value, key, {"num_stattest": NUMERICAL, "cat_stattest": CATEGORICAL}.get(key))
+                kind = {"num_stattest": NUMERICAL, "cat_stattest": CATEGORICAL, "text_stattest": TEXT}.get(key)
+                _check_stattest(value, key, kind)
         if not isinstance(self.per_column_stattest, Mapping):
             raise ValueError("per_column_stattest must be an object mapping column names to stat-test names.")
         for column, value in self.per_column_stattest.items():
             _check_stattest(value, f"per_column_stattest[{column!r}]", None)
-        if self.stattest_threshold is not None:
-            _check_threshold(self.stattest_threshold, "stattest_threshold")
+        for key in _THRESHOLD_KEYS:
+            if getattr(self, key) is not None:
+                _check_threshold(getattr(self, key), key)
         if not isinstance(self.per_column_threshold, Mapping):
             raise ValueError("per_column_threshold must be an object mapping column names to thresholds.")
         for column, value in self.per_column_threshold.items():
             _check_threshold(value, f"per_column_threshold[{column!r}]")
+        if not isinstance(self.column_types, Mapping):
+            raise ValueError("column_types must be an object mapping column names to kinds.")
+        for column, kind in self.column_types.items():
+            if kind not in KINDS:
+                raise ValueError(f"column_types[{column!r}] must be one of {', '.join(KINDS)}, not {kind!r}.")
+        if self.typing_from not in ("current", "reference"):
+            raise ValueError(f"typing_from must be 'current' or 'reference', not {self.typing_from!r}.")
+        if self.timestamp is not None and (not isinstance(self.timestamp, str) or not self.timestamp):
+            raise ValueError("timestamp must be a column name.")
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32
+        ):
+            raise ValueError(f"seed must be an integer between 0 and 2**32 - 1, not {self.seed!r}.")
+
+    @property
+    def effective_seed(self) -> int:
+        return DEFAULT_SEED if self.seed is None else int(self.seed)
 
     def method_name(self, spec: ColumnSpec) -> str | None:
         """The configured stat-test name for a column (Evidently's precedence), or None for Evidently's default."""
         if spec.name in self.per_column_stattest:
             return self.per_column_stattest[spec.name]
-        by_kind = self.num_stattest if spec.kind == NUMERICAL else self.cat_stattest
+        by_kind = {NUMERICAL: self.num_stattest, CATEGORICAL: self.cat_stattest, TEXT: self.text_stattest}[spec.kind]
         return by_kind if by_kind is not None else self.stattest
 
-    def threshold(self, column: str) -> float | None:
+    def method_source(self, spec: ColumnSpec) -> str:
+        """The configuration key that sets a column's stat test (for error messages)."""
+        if spec.name in self.per_column_stattest:
+            return f"per_column_stattest[{spec.name!r}]"
+        key = f"{_KIND_KEYS[spec.kind]}_stattest"
+        return key if getattr(self, key) is not None else "stattest"
+
+    def threshold(self, column: str, kind: str | None = None) -> float | None:
+        """Evidently's threshold precedence: per column, then by kind, then for all columns (None: the test's)."""
         if column in self.per_column_threshold:
             return float(self.per_column_threshold[column])
+        if kind is not None:
+            by_kind = getattr(self, f"{_KIND_KEYS[kind]}_stattest_threshold")
+            if by_kind is not None:
+                return float(by_kind)
         return None if self.stattest_threshold is None else float(self.stattest_threshold)
 
+    def check_columns(self, kinds: Mapping[str, str]) -> None:
+        """Refuse, before any computation, a configuration that cannot apply to these columns (name -> checked kind):
+        a stat test for a kind it does not apply to, or a per-column setting naming no checked column. Raises
+        ``DriftError`` with one line naming the column and the reason."""
+        for key in ("per_column_stattest", "per_column_threshold"):
+            for column in getattr(self, key):
+                if column not in kinds:
+                    raise DriftError(
+                        f"{key} names column {column!r}, which is not a checked column of the data "
+                        f"(checked: {', '.join(repr(c) for c in list(kinds)[:20]) or 'none'})."
+                    )
+        for column, kind in kinds.items():
+            spec = ColumnSpec(column, kind)
+            name = self.method_name(spec)
+            if name is None:
+                continue
+            info = STAT_TESTS.get(name)
+            if info is None:
+                raise DriftError(f"Column {column!r}: unknown stat test {name!r} ({self.method_source(spec)}).")
+            if kind not in info.kinds:
+                applies = " and ".join(sorted(info.kinds))
+                raise DriftError(
+                    f"Column {column!r} is {kind}: stat test {name!r} ({self.method_source(spec)}) applies to "
+                    f"{applies} columns only; choose a stat test for {kind} columns for it."
+                )
+
     def to_dict(self) -> dict:
+        def number(value: float | None) -> float | None:
+            return None if value is None else float(value)
+
         return {
             "drift_share": float(self.drift_share),
             "stattest": self.stattest,
             "num_stattest": self.num_stattest,
             "cat_stattest": self.cat_stattest,
+            "text_stattest": self.text_stattest,
             "per_column_stattest": dict(self.per_column_stattest),
-            "stattest_threshold": None if self.stattest_threshold is None else float(self.stattest_threshold),
+            "stattest_threshold": number(self.stattest_threshold),
+            "num_stattest_threshold": number(self.num_stattest_threshold),
+            "cat_stattest_threshold": number(self.cat_stattest_threshold),
+            "text_stattest_threshold": number(self.text_stattest_threshold),
             "per_column_threshold": {k: float(v) for k, v in self.per_column_threshold.items()},
+            "column_types": dict(self.column_types),
+            "typing_from": self.typing_from,
+            "timestamp": self.timestamp,
+            "seed": self.seed,
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> DriftConfig:
+    def from_dict(cls, data: dict | None) -> DriftConfig:
         """Build a config from JSON-like data; raises ``ValueError`` with a clear message on unknown keys, unknown stat
         tests or bad values."""
         if data is None:
             return cls()
         if not isinstance(data, Mapping):
             raise ValueError("The drift configuration must be a JSON object.")
-        known = {
-            "drift_share",
-            "stattest",
-            "num_stattest",
-            "cat_stattest",
-            "per_column_stattest",
-            "stattest_threshold",
-            "per_column_threshold",
-        }
+        known = {f.name for f in fields(cls)}
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
             raise ValueError(
@@ -188,12 +271,12 @@ class DriftConfig:
         kwargs: dict[str, Any] = {}
         for key in known & set(data):
             value = data[key]
-            if key in ("per_column_stattest", "per_column_threshold"):
+            if key in ("per_column_stattest", "per_column_threshold", "column_types"):
                 value = {} if value is None else value
                 if not isinstance(value, Mapping):
                     raise ValueError(f"{key} must be an object mapping column names to values.")
                 value = dict(value)
-            if key == "drift_share" and value is None:
+            if key in ("drift_share", "typing_from") and value is None:
                 continue
             kwargs[key] = value
         return cls(**kwargs)
@@ -423,6 +506,21 @@ def _kl_div(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str
     return float(sp_stats.entropy(ref_pct, cur_pct))
 
 
+class _Seeded:
+    """numpy's global generator seeded for the duration of a block (Evidently's permutation tests draw from it), then
+    restored: a seeded test gives the same score every run and leaves other users of the generator undisturbed."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def __enter__(self) -> None:
+        self.state = np.random.get_state()
+        np.random.seed(self.seed)
+
+    def __exit__(self, *exc: object) -> None:
+        np.random.set_state(self.state)
+
+
 def _evidently_fallback(
     name: str,
     column: str,
@@ -430,6 +528,7 @@ def _evidently_fallback(
     ref: NumericStats | CategoricalStats,
     cur: _NumericSample | dict[str, int],
     threshold: float,
+    seed: int,
 ) -> tuple[float, bool]:
     """Run Evidently's own implementation of a stat test we do not reimplement, on series rebuilt from the profile."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -447,10 +546,74 @@ def _evidently_fallback(
         cur_series = pd.Series(np.repeat(np.array(list(cur), dtype=object), list(cur.values())))
     test = get_stattest(ref_series, cur_series, column_type, name)
     try:
-        result = test(ref_series, cur_series, column_type, threshold)
+        with _Seeded(seed):
+            result = test(ref_series, cur_series, column_type, threshold)
     except (ValueError, ArithmeticError, TypeError, IndexError) as exc:
         raise DriftError(f"Evidently's stat test {name!r} failed on column {column!r}: {exc}") from exc
     return float(result.drift_score), bool(result.drifted)
+
+
+# ---------------------------------------------------------------------------------------------------- text
+def _text_values(series: pd.Series) -> pd.Series:
+    """Evidently's cleaning before a text test: +-inf -> NaN, NaN dropped (the order is kept: it matters)."""
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        return series.dropna()
+    return series.replace([-np.inf, np.inf], np.nan).dropna()
+
+
+def _random_auc_percentile(y_test: np.ndarray, p_value: float, iter_num: int = 1000, seed: int = 42) -> float:
+    """Evidently's roc_auc_random_classifier_percentile (1000 ROC AUCs of seeded random scores, their percentile),
+    with the AUC from ranks (the Mann-Whitney form roc_auc_score equals) instead of 1000 sklearn calls, and private
+    generators instead of reseeding numpy's global one."""
+    from scipy.stats import rankdata
+
+    positives = y_test == 1
+    n_pos = int(positives.sum())
+    n_neg = y_test.size - n_pos
+    if not n_pos or not n_neg:
+        raise ValueError("only one of the two data sets is in the test split")
+    seeds = np.random.RandomState(seed).randint(0, iter_num * 10, size=iter_num)
+    aucs = np.empty(iter_num)
+    for index, each in enumerate(seeds):
+        ranks = rankdata(np.random.RandomState(each).rand(y_test.size))
+        aucs[index] = (ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    return float(np.percentile(aucs, 100 * (1 - p_value)))
+
+
+def _text_drift(
+    info: StatTestInfo, column: str, reference: pd.Series, current: pd.Series, threshold: float
+) -> tuple[float, bool]:
+    """Evidently's text content drift: a domain classifier (TF-IDF + SGD, scikit-learn, Evidently's parameters and
+    seeds) learns to tell reference texts from current ones; its ROC AUC on a held-out half is the score. The absolute
+    variant drifts when AUC > threshold; the percentile one when AUC beats the (1 - threshold) percentile of random
+    classifiers' AUCs on the same split. Returns the AUC; raises ``DriftError`` when the texts cannot be learnt."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import Pipeline
+
+    domain = pd.concat([pd.DataFrame({"text": reference, "target": 0}), pd.DataFrame({"text": current, "target": 1})])
+    try:
+        x_train, x_test, y_train, y_test = train_test_split(
+            domain["text"], domain["target"], test_size=0.5, random_state=42, shuffle=True
+        )
+        pipeline = Pipeline(
+            [
+                ("vectorization", TfidfVectorizer(sublinear_tf=True, max_df=0.5, stop_words="english")),
+                (
+                    "classification",
+                    SGDClassifier(alpha=0.0001, max_iter=50, penalty="l1", loss="modified_huber", random_state=42),
+                ),
+            ]
+        )
+        pipeline.fit(x_train, y_train)
+        auc = float(roc_auc_score(y_test, pipeline.predict_proba(x_test)[:, 1]))
+        if info.rule == AUC_PERCENTILE:
+            return auc, auc > _random_auc_percentile(np.asarray(y_test), p_value=1 - threshold)
+    except ValueError as exc:
+        raise DriftError(f"Column {column!r}: text drift cannot be computed: {str(exc).strip()[:200]}") from None
+    return auc, info.detected(auc, threshold)
 
 
 _FAST: dict[str, Callable[..., float]] = {
@@ -483,11 +646,56 @@ def _default_test(kind: str, ref: NumericStats | CategoricalStats, cur: _Numeric
     return "jensenshannon"
 
 
-def column_drift(spec: ColumnSpec, profile: ReferenceProfile, series: pd.Series, config: DriftConfig) -> ColumnDrift:
-    """The drift of one column: Evidently's method choice, threshold and verdict, computed from the profile."""
+def _test_for(spec: ColumnSpec, config: DriftConfig) -> StatTestInfo | None:
+    configured = config.method_name(spec)
+    if configured is None:
+        return None
+    found = STAT_TESTS.get(configured)
+    if found is None:
+        raise DriftError(f"Column {spec.name!r}: unknown stat test {configured!r} ({config.method_source(spec)}).")
+    if spec.kind not in found.kinds:
+        raise DriftError(
+            f"Column {spec.name!r} is {spec.kind}: stat test {configured!r} ({config.method_source(spec)}) does not "
+            f"apply to {spec.kind} columns."
+        )
+    return found
+
+
+def column_drift(
+    spec: ColumnSpec,
+    profile: ReferenceProfile,
+    series: pd.Series,
+    config: DriftConfig,
+    reference_text: Callable[[str], pd.Series] | None = None,
+) -> ColumnDrift:
+    """The drift of one column (of kind ``spec.kind``, which may differ from the profile's): Evidently's method
+    choice, threshold and verdict, computed from the profile."""
+    info = _test_for(spec, config)
+    if spec.kind == TEXT:
+        if reference_text is None:
+            raise DriftError(f"Column {spec.name!r} is text: its drift needs the reference texts, not only a profile.")
+        ref_texts, cur_texts = _text_values(reference_text(spec.name)), _text_values(series)
+        for label, values in (("reference", ref_texts), ("current", cur_texts)):
+            if values.empty:
+                raise DriftError(
+                    f"Column {spec.name!r} has no usable value in the {label} data (all missing): "
+                    "drift cannot be computed for it."
+                )
+        if info is None:
+            default = "abs_text_content_drift" if ref_texts.shape[0] > SMALL_DATA_ROWS else "perc_text_content_drift"
+            info = STAT_TESTS[default]
+        threshold = config.threshold(spec.name, spec.kind)
+        threshold = info.default_threshold if threshold is None else threshold
+        score, detected = _text_drift(info, spec.name, ref_texts, cur_texts, threshold)
+        return ColumnDrift(spec.name, spec.kind, info.display_name, float(threshold), float(score), bool(detected))
     ref: NumericStats | CategoricalStats
     cur: _NumericSample | dict[str, int]
     if spec.kind == NUMERICAL:
+        if not profile.holds_numbers(spec.name):
+            raise DriftError(
+                f"Column {spec.name!r} cannot be numerical: the reference holds text in it "
+                "(type it categorical or text)."
+            )
         ref = profile.numeric_stats(spec.name)
         cur = _NumericSample(series, spec.name)
     else:
@@ -498,17 +706,9 @@ def column_drift(spec: ColumnSpec, profile: ReferenceProfile, series: pd.Series,
                 f"Column {spec.name!r} has no usable value in the current data (all missing): "
                 "drift cannot be computed for it."
             )
-    configured = config.method_name(spec)
-    if configured is not None:
-        found = STAT_TESTS.get(configured)
-        if found is None:
-            raise DriftError(f"Unknown stat test {configured!r} configured for column {spec.name!r}.")
-        info = found
-        if spec.kind not in info.kinds:
-            raise DriftError(f"Stat test {configured!r} does not apply to {spec.kind} column {spec.name!r}.")
-    else:
+    if info is None:
         info = STAT_TESTS[_default_test(spec.kind, ref, cur)]
-    threshold = config.threshold(spec.name)
+    threshold = config.threshold(spec.name, spec.kind)
     threshold = info.default_threshold if threshold is None else threshold
     if info.name in _FAST:
         score = _FAST[info.name](ref, cur)
@@ -518,7 +718,9 @@ def column_drift(spec: ColumnSpec, profile: ReferenceProfile, series: pd.Series,
         score = _chisquare(ref_counts, cur_counts) if info.name == "chisquare" else _z_test(ref_counts, cur_counts)
         detected = info.detected(score, threshold)
     else:
-        score, detected = _evidently_fallback(info.name, spec.name, spec.kind, ref, cur, threshold)
+        score, detected = _evidently_fallback(
+            info.name, spec.name, spec.kind, ref, cur, threshold, config.effective_seed
+        )
     return ColumnDrift(spec.name, spec.kind, info.display_name, float(threshold), float(score), bool(detected))
 
 
@@ -527,22 +729,38 @@ def compute_drift(
     current: pd.DataFrame,
     config: DriftConfig | None = None,
     *,
+    kinds: Mapping[str, str] | None = None,
+    reference_text: Callable[[str], pd.Series] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DriftResult:
     """Drift of ``current`` against the reference ``profile``: per column Evidently's method, threshold, score and
-    verdict, and the dataset verdict (share of drifted columns >= ``config.drift_share``). Raises ``DriftError``
-    (a ValueError) with a clear message when a column is missing, empty or of the wrong type."""
+    verdict, and the dataset verdict (share of drifted columns >= ``config.drift_share``).
+
+    ``kinds`` (column -> kind, e.g. from ``coltypes``) says which columns to check and as what; by default the
+    profile's columns and kinds. Text columns need ``reference_text`` (column name -> the reference's values in their
+    original order). The configuration is checked against the kinds before anything is computed. Raises
+    ``DriftError`` (a ValueError) with a clear message when a column is missing, empty or of the wrong type."""
     config = config or DriftConfig()
-    missing = [spec.name for spec in profile.columns if spec.name not in current.columns]
+    if kinds is None:
+        kinds = {spec.name: spec.kind for spec in profile.columns}
+    kinds = {name: kind for name, kind in kinds.items() if kind in KINDS}
+    not_profiled = [name for name in kinds if name not in {spec.name for spec in profile.columns}]
+    if not_profiled:
+        raise DriftError(f"The reference profile lacks the column(s): {', '.join(not_profiled)}.")
+    missing = [name for name in kinds if name not in current.columns]
     if missing:
         raise DriftError(f"The current data lacks the reference column(s): {', '.join(missing)}.")
     if current.columns.duplicated().any():
         dup = sorted({str(c) for c in current.columns[current.columns.duplicated()]})
         raise DriftError(f"The current data has duplicate column names: {', '.join(dup)}.")
+    if not kinds:
+        raise DriftError("No column to check: every column is a role, a timestamp or of a kind that is not checked.")
+    config.check_columns(kinds)
     results: list[ColumnDrift] = []
-    total = len(profile.columns)
-    for index, spec in enumerate(profile.columns):
-        results.append(column_drift(spec, profile, current[spec.name], config))
+    total = len(kinds)
+    for index, (name, kind) in enumerate(kinds.items()):
+        spec = ColumnSpec(name, kind)
+        results.append(column_drift(spec, profile, current[name], config, reference_text))
         if progress is not None:
             progress(int((index + 1) * 100 / total))
     return DriftResult.from_columns(results, config.drift_share)
@@ -557,45 +775,64 @@ def evidently_preset_kwargs(config: DriftConfig | None) -> dict[str, Any]:
         "method": config.stattest,
         "num_method": config.num_stattest,
         "cat_method": config.cat_stattest,
+        "text_method": config.text_stattest,
         "per_column_method": dict(config.per_column_stattest) or None,
         "threshold": config.stattest_threshold,
+        "num_threshold": config.num_stattest_threshold,
+        "cat_threshold": config.cat_stattest_threshold,
+        "text_threshold": config.text_stattest_threshold,
         "per_column_threshold": dict(config.per_column_threshold) or None,
     }
 
 
 def _run_evidently(
-    reference: pd.DataFrame, current: pd.DataFrame, columns: list[ColumnSpec], config: DriftConfig | None
-) -> Any:
+    reference: pd.DataFrame, current: pd.DataFrame, columns: list[ColumnSpec] | None, config: DriftConfig | None
+) -> tuple[Any, dict[str, str]]:
+    """A ``DataDriftPreset`` run; with ``columns`` None, a plain one (Evidently types the columns itself, from the
+    current data). Returns the snapshot and the kind Evidently gave each column."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     from evidently import DataDefinition, Dataset, Report
+    from evidently.legacy.core import ColumnType
     from evidently.presets import DataDriftPreset
 
-    definition = DataDefinition(
-        numerical_columns=[spec.name for spec in columns if spec.kind == NUMERICAL],
-        categorical_columns=[spec.name for spec in columns if spec.kind == CATEGORICAL],
-    )
-    names = [spec.name for spec in columns]
     report = Report([DataDriftPreset(**evidently_preset_kwargs(config))], include_tests=True)
-    return report.run(
-        Dataset.from_pandas(current[names], data_definition=definition),
-        Dataset.from_pandas(reference[names], data_definition=definition),
-    )
+    if columns is None:
+        current_set, reference_set = Dataset.from_pandas(current), Dataset.from_pandas(reference)
+        names = list(current.columns)
+    else:
+        definition = DataDefinition(
+            numerical_columns=[spec.name for spec in columns if spec.kind == NUMERICAL],
+            categorical_columns=[spec.name for spec in columns if spec.kind == CATEGORICAL],
+            text_columns=[spec.name for spec in columns if spec.kind == TEXT],
+        )
+        names = [spec.name for spec in columns]
+        current_set = Dataset.from_pandas(current[names], data_definition=definition)
+        reference_set = Dataset.from_pandas(reference[names], data_definition=definition)
+    by_type = {ColumnType.Numerical: NUMERICAL, ColumnType.Categorical: CATEGORICAL, ColumnType.Text: TEXT}
+    kinds = {}
+    for name in names:
+        column_type = current_set._data_definition.get_column_type(name)
+        kinds[name] = by_type.get(column_type, str(getattr(column_type, "value", column_type)))
+    return report.run(current_set, reference_set), kinds
 
 
 def evidently_html_report(
     reference: pd.DataFrame, current: pd.DataFrame, columns: list[ColumnSpec], config: DriftConfig | None = None
 ) -> str:
     """Evidently's own HTML report (``DataDriftPreset``), for the browser. JavaScript-driven: not for PDFs."""
-    return str(_run_evidently(reference, current, columns, config).get_html_str(as_iframe=False))
+    return str(_run_evidently(reference, current, columns, config)[0].get_html_str(as_iframe=False))
 
 
 def evidently_drift(
-    reference: pd.DataFrame, current: pd.DataFrame, columns: list[ColumnSpec], config: DriftConfig | None = None
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    columns: list[ColumnSpec] | None = None,
+    config: DriftConfig | None = None,
 ) -> DriftResult:
-    """A plain Evidently ``DataDriftPreset`` run, read into a ``DriftResult`` (the yardstick for ``compute_drift``)."""
-    snapshot = _run_evidently(reference, current, columns, config)
+    """A plain Evidently ``DataDriftPreset`` run, read into a ``DriftResult`` (the yardstick for ``compute_drift``).
+    With ``columns`` None Evidently types the columns itself (its defaults); columns it does not check are absent."""
+    snapshot, kinds = _run_evidently(reference, current, columns, config)
     data = snapshot.dict()
-    kinds = {spec.name: spec.kind for spec in columns}
     detected: dict[str, bool] = {}
     for test in data["tests"]:
         params = test["metric_config"]["params"]
@@ -622,7 +859,7 @@ def evidently_drift(
                     detected=detected[cfg["column"]],
                 )
             )
-    order = {spec.name: index for index, spec in enumerate(columns)}
+    order = {name: index for index, name in enumerate(kinds)}
     out.sort(key=lambda column: order[column.column])
     result = DriftResult.from_columns(out, (config or DriftConfig()).drift_share)
     if count is not None:

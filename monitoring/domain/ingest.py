@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from monitoring.domain.coltypes import ColumnTyping, TypingError, holds_numbers, number_label, type_frame
 from monitoring.domain.profile import CATEGORICAL, NUMERICAL, ColumnSpec
 
 ROLES = ("target", "prediction", "id", "timestamp")
@@ -44,13 +45,14 @@ class Limits:
 
 @dataclass
 class Table:
-    frame: pd.DataFrame  # feature columns (numeric as float64, categorical as object str/NaN) plus role columns
+    frame: pd.DataFrame  # numbers in their own dtype (int64, float32, ...), everything else as object str/NaN
     features: list[ColumnSpec]
     roles: dict[str, str]
     source_format: str
     sha256: str
     size_bytes: int
     type_mismatches: dict[str, int] = field(default_factory=dict)
+    typing: list[ColumnTyping] = field(default_factory=list)  # every non-role column, typed from the raw file
 
     @property
     def n_rows(self) -> int:
@@ -105,9 +107,12 @@ def read_table(
     limits: Limits,
     roles: dict[str, str] | None = None,
     optional_roles: dict[str, str] | None = None,
+    column_types: dict[str, str] | None = None,
 ) -> Table:
     """Parse ``data`` into a validated ``Table`` whose feature kinds are inferred from the values. ``roles`` must
-    name columns of the file; ``optional_roles`` (e.g. inherited from the reference) apply when present."""
+    name columns of the file; ``optional_roles`` (e.g. inherited from the reference) apply when present.
+    ``typing`` records Evidently's typing of every non-role column of the file as read (``column_types`` override
+    it), before the frame is normalised."""
     if len(data) > limits.max_bytes:
         raise IngestError(f"The file is {len(data):,} bytes; the limit is {limits.max_bytes:,} bytes.")
     if not data.strip():
@@ -128,8 +133,20 @@ def read_table(
     inherited = {k: v for k, v in (optional_roles or {}).items() if v in frame.columns}
     roles = _validate_roles(frame, {**inherited, **(roles or {})})
     features = infer_features(frame, roles)
+    try:
+        typing = type_frame(frame, exclude=roles.values(), overrides=column_types)
+    except TypingError as exc:
+        raise IngestError(str(exc)) from None
     frame = _normalise(frame, features)
-    return Table(frame=frame, features=features, roles=roles, source_format=fmt, sha256=digest, size_bytes=len(data))
+    return Table(
+        frame=frame,
+        features=features,
+        roles=roles,
+        source_format=fmt,
+        sha256=digest,
+        size_bytes=len(data),
+        typing=typing,
+    )
 
 
 def _read_zip(data: bytes, limits: Limits) -> bytes:
@@ -144,11 +161,26 @@ def _read_zip(data: bytes, limits: Limits) -> bytes:
         return _bounded_expand(stream, len(data), limits)
 
 
-def _header(text: str) -> list[str]:
+def _header_and_shape(text: str) -> list[str]:
+    """The header row (a quoted field may span lines) after checking that every data row has as many fields as the
+    header: pandas would otherwise shift a row with one field too many into an index and pad a short row with blanks,
+    silently. Raises ``IngestError`` naming the first bad line."""
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     try:
-        return next(csv.reader(io.StringIO(text.split("\n", 1)[0])))
-    except (csv.Error, StopIteration):
+        header = next(reader)
+        width = len(header)
+        for row in reader:
+            if len(row) != width and row:  # a blank line is skipped, as pandas does
+                fields = f"{len(row)} field{'s' if len(row) != 1 else ''}"
+                raise IngestError(
+                    f"The CSV is malformed: line {reader.line_num} has {fields} where the header has {width}: "
+                    "every row needs one value per column (quote values that contain commas)."
+                )
+    except csv.Error as exc:
+        raise IngestError(f"The CSV is malformed at line {reader.line_num}: {exc}.") from None
+    except StopIteration:
         return []
+    return header
 
 
 def _read_csv(raw: bytes, limits: Limits) -> pd.DataFrame:
@@ -160,7 +192,7 @@ def _read_csv(raw: bytes, limits: Limits) -> pd.DataFrame:
         ) from None
     if "\x00" in text:
         raise IngestError("The CSV contains NUL bytes: it is not a text file.")
-    header = [h.strip() for h in _header(text)]
+    header = [h.strip() for h in _header_and_shape(text)]
     if not any(header):
         raise IngestError("The CSV has no header row.")
     _check_columns(header, limits)
@@ -180,6 +212,8 @@ def _read_csv(raw: bytes, limits: Limits) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise IngestError(f"The CSV is malformed: {str(exc).strip()[:300]}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    if list(frame.columns) != header:  # never a column renamed or shifted behind the uploader's back
+        raise IngestError(f"The CSV header could not be read as written: {', '.join(header[:20])}.")
     if len(frame) > limits.max_rows:
         raise IngestError(f"The file has more than {limits.max_rows:,} rows (the limit).")
     if frame.empty:
@@ -298,9 +332,9 @@ def infer_features(frame: pd.DataFrame, roles: dict[str, str]) -> list[ColumnSpe
         series = frame[name]
         if series.notna().sum() == 0:
             raise IngestError(f"Column '{name}' has no values (all missing).")
+        if pd.api.types.is_datetime64_any_dtype(series):
+            continue  # a timestamp: never checked for drift (as Evidently), kept in the stored data
         if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
-            if pd.api.types.is_datetime64_any_dtype(series):
-                raise IngestError(f"Column '{name}' holds dates: give it the timestamp role or drop it.")
             features.append(ColumnSpec(name, CATEGORICAL))
         else:
             features.append(ColumnSpec(name, NUMERICAL))
@@ -316,12 +350,10 @@ def _as_category_strings(series: pd.Series) -> pd.Series:
 
 
 def _normalise(frame: pd.DataFrame, features: list[ColumnSpec]) -> pd.DataFrame:
-    """Numeric features as float64, categorical as Python strings (NaN for missing). The frame is ours (fresh from
-    the parser): converted in place, no copy."""
+    """Numbers keep their dtype (Evidently computes int64 and float32 columns in their own dtype: so do we), everything
+    else becomes Python strings (NaN for missing). The frame is ours (fresh from the parser): converted in place."""
     for spec in features:
-        if spec.kind == NUMERICAL:
-            frame[spec.name] = frame[spec.name].astype("float64", copy=False)
-        else:
+        if spec.kind == CATEGORICAL and not holds_numbers(frame[spec.name]):
             frame[spec.name] = _as_category_strings(frame[spec.name])
     return frame
 
@@ -341,26 +373,25 @@ def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -
             parts.append(f"unexpected columns: {', '.join(extra[:20])}")
         raise IngestError("The batch does not match the reference schema (" + "; ".join(parts) + ").")
     frame = table.frame
+    reference_numbers = {c["name"]: _numeric_dtype_name(str(c.get("dtype", ""))) for c in reference_schema}
     mismatches: dict[str, int] = {}
     for spec in wanted:
         series = frame[spec.name]
-        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        if spec.kind == NUMERICAL and numeric:
-            frame[spec.name] = series.astype("float64", copy=False)
-        elif spec.kind == NUMERICAL:
+        numeric = holds_numbers(series)
+        if spec.kind == NUMERICAL and not numeric:
             converted = pd.to_numeric(series, errors="coerce").astype("float64")
             bad = int(series.notna().sum() - converted.notna().sum())
             if converted.notna().sum() == 0:
                 raise IngestError(f"Column '{spec.name}' is numeric in the reference but has no numbers here.")
             mismatches[spec.name] = bad
             frame[spec.name] = converted
-        elif spec.kind == CATEGORICAL and pd.api.types.is_float_dtype(series):
-            frame[spec.name] = _as_category_strings(series.map(_number_label, na_action="ignore"))
+        elif spec.kind == CATEGORICAL and numeric and not reference_numbers.get(spec.name, False):
+            # the reference holds text here: numbers become their labels ("3", "2.5"), as the reference's would
+            frame[spec.name] = _as_category_strings(series.map(number_label, na_action="ignore"))
     table.features = wanted
     table.type_mismatches = mismatches
     return table
 
 
-def _number_label(value: float) -> str:
-    # "3" in a CSV read back as 3.0 must match the reference's category "3" when the reference column held text.
-    return str(int(value)) if float(value).is_integer() else repr(value)
+def _numeric_dtype_name(name: str) -> bool:
+    return name.lower().startswith(("float", "int", "uint"))

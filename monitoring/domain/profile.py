@@ -21,8 +21,8 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-NUMERICAL, CATEGORICAL = "numerical", "categorical"
-KINDS = (NUMERICAL, CATEGORICAL)
+NUMERICAL, CATEGORICAL, TEXT = "numerical", "categorical", "text"
+KINDS = (NUMERICAL, CATEGORICAL, TEXT)  # the kinds a drift check compares
 FORMAT_VERSION = 1
 
 
@@ -33,7 +33,7 @@ class ProfileError(ValueError):
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
-    kind: str  # NUMERICAL or CATEGORICAL
+    kind: str  # NUMERICAL, CATEGORICAL or TEXT
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -77,6 +77,7 @@ class ReferenceProfile:
     n_rows: int
     numeric: dict[str, NumericStats] = field(default_factory=dict, repr=False)
     categorical: dict[str, CategoricalStats] = field(default_factory=dict, repr=False)
+    _derived: dict[str, CategoricalStats] = field(default_factory=dict, repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------------------- building
     @classmethod
@@ -97,7 +98,9 @@ class ReferenceProfile:
             if spec.name not in frame.columns:
                 raise ProfileError(f"Column {spec.name!r} is not in the reference data.")
             series = frame[spec.name]
-            if spec.kind == NUMERICAL:
+            # Stored by what the values are, not by kind: numbers keep their sorted values (an integer column typed
+            # categorical here may be numerical in a batch typed from its own data); everything else its counts.
+            if spec.kind == NUMERICAL or _holds_numbers(series):
                 profile.numeric[spec.name] = numeric_stats(series, spec.name, where="reference")
             else:
                 profile.categorical[spec.name] = categorical_stats(series, spec.name, where="reference")
@@ -117,10 +120,28 @@ class ReferenceProfile:
             raise KeyError(f"Column {name!r} is not a numeric column of the reference profile.") from None
 
     def categorical_stats(self, name: str) -> CategoricalStats:
-        try:
-            return self.categorical[name]
-        except KeyError:
-            raise KeyError(f"Column {name!r} is not a categorical column of the reference profile.") from None
+        """Value counts of a column; for a column stored as numbers, derived from its sorted values (the counts a
+        categorical stat test sees: the same canonical keys as ``category_counts``)."""
+        found = self.categorical.get(name) or self._derived.get(name)
+        if found is not None:
+            return found
+        stats = self.numeric.get(name)
+        if stats is None:
+            raise KeyError(f"Column {name!r} is not a column of the reference profile.")
+        counts: dict[str, int] = {}
+        values = stats.values
+        if values.size:
+            starts = np.concatenate(([0], np.flatnonzero(np.diff(values)) + 1))
+            sizes = np.diff(np.concatenate((starts, [values.size])))
+            for key, size in zip(values[starts].tolist(), sizes.tolist(), strict=True):
+                canonical = category_key(key)
+                counts[canonical] = counts.get(canonical, 0) + int(size)
+        derived = CategoricalStats(counts=counts, n_missing=stats.n_missing + stats.n_infinite)
+        self._derived[name] = derived
+        return derived
+
+    def holds_numbers(self, name: str) -> bool:
+        return name in self.numeric
 
     def numeric_range(self, name: str) -> tuple[float, float]:
         stats = self.numeric_stats(name)
@@ -159,7 +180,7 @@ class ReferenceProfile:
         }
         arrays: dict[str, np.ndarray] = {}
         for index, spec in enumerate(self.columns):
-            if spec.kind == NUMERICAL:
+            if spec.name in self.numeric:
                 stats = self.numeric[spec.name]
                 key = f"num_{index}"
                 arrays[key] = np.ascontiguousarray(stats.values, dtype=np.float64)
@@ -231,7 +252,7 @@ class ReferenceProfile:
         except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
             raise ProfileError(f"Not a readable reference profile: {exc}") from exc
         for spec in profile.columns:
-            if spec.name not in (profile.numeric if spec.kind == NUMERICAL else profile.categorical):
+            if spec.name not in profile.numeric and (spec.kind == NUMERICAL or spec.name not in profile.categorical):
                 raise ProfileError(f"Reference profile is missing the statistics of column {spec.name!r}.")
         return profile
 
@@ -242,6 +263,10 @@ def _numeric_dtype_name(name: str) -> str:
     if dtype.kind not in "biuf":
         raise ValueError(f"not a numeric dtype: {name!r}")
     return dtype.name
+
+
+def _holds_numbers(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
 
 def source_dtype(series: pd.Series) -> np.dtype:

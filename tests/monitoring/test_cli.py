@@ -66,3 +66,71 @@ def test_upload_dataset_command(tmp_path, personas, version):
     bad.write_bytes(b"")
     with pytest.raises(CommandError, match="empty"):
         call_command("upload_dataset", "churn", "1", str(bad), "--kind", "current", "--user", "sam")
+
+
+def test_run_drift_check_types_like_evidently_and_shows_the_typing(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    n = 400
+
+    def frame(shift: int, start: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "when": pd.date_range(start, periods=n, freq="h"),
+                "grade": rng.integers(0 + shift, 7 + shift, n),  # 7 distinct integers: categorical
+                "amount": rng.normal(100, 10, n),
+                "code": rng.integers(0, 40, n),
+            }
+        )
+
+    ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    frame(0, "2024-01-01").to_parquet(ref)
+    frame(0, "2025-01-01").to_parquet(cur)
+    result = run(str(ref), str(cur), "--json", "--column-type", "code=categorical", "--seed", "7")
+    assert result.returncode in (0, 3), result.stderr
+    data = json.loads(result.stdout)
+    typing = {t["name"]: (t["kind"], t["source"]) for t in data["typing"]}
+    assert typing == {
+        "when": ("datetime", "current"),
+        "grade": ("categorical", "current"),
+        "amount": ("numerical", "current"),
+        "code": ("categorical", "configured"),
+    }
+    assert [c["column"] for c in data["columns"]] == ["grade", "amount", "code"] and data["seed"] == 7
+    by_reference = json.loads(
+        run(str(ref), str(cur), "--json", "--typing-from", "reference", "--timestamp", "when").stdout
+    )
+    assert "when" not in {t["name"] for t in by_reference["typing"]}
+
+
+# x: floats (numerical); k: 2 distinct strings in 4 rows (categorical, not text)
+GOOD, ALL_INF = b"x,k\n1.5,a\n2.5,b\n3.5,a\n4.5,a\n", b"x,k\ninf,a\n-inf,b\ninf,a\ninf,a\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "message"),
+    [
+        ((GOOD, ALL_INF), (), "Column 'x' has no usable value in the current"),
+        ((ALL_INF, GOOD), (), "Column 'x' has no usable value in the reference"),
+        ((GOOD, GOOD), ("--config", "ks.json"), "Column 'k' is categorical: stat test 'ks'"),
+        ((GOOD, GOOD), ("--config", "wass.json"), "stat test 'wasserstein' (per_column_stattest['k'])"),
+        ((GOOD, GOOD), ("--column-type", "k=numerical"), "Column 'k' cannot be numerical"),
+        ((GOOD, GOOD), ("--column-type", "k"), "write NAME=KIND"),
+        ((GOOD, GOOD), ("--timestamp", "nope"), "timestamp column 'nope' is not in the file"),
+        ((GOOD, b"x,k\n1,a,3\n4\n"), (), "line 2 has 3 fields where the header has 2"),
+    ],
+)
+def test_run_drift_check_refuses_what_cannot_be_checked_in_one_line(tmp_path, files, args, message):
+    (tmp_path / "ks.json").write_text(json.dumps({"stattest": "ks"}))
+    (tmp_path / "wass.json").write_text(json.dumps({"per_column_stattest": {"k": "wasserstein"}}))
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    ref.write_bytes(files[0])
+    cur.write_bytes(files[1])
+    args = tuple(str(tmp_path / a) if a.endswith(".json") else a for a in args)
+    result = run(str(ref), str(cur), *args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = error_lines(result)
+    assert len(lines) == 1 and message in lines[0], result.stderr

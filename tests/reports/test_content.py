@@ -91,7 +91,8 @@ def test_sections_of_apps_without_a_report_context_say_no_data(personas, monkeyp
     assert flat("No drift or data-quality check recorded for this version.") in text
 
 
-def test_a_failing_section_is_reported_and_the_rest_still_renders(personas, production, monkeypatch):
+def test_a_failing_section_fails_the_report_instead_of_shipping_without_its_evidence(personas, production, monkeypatch):
+    # Issue #13.6: a report whose Monitoring section read "could not be assembled" was issued and signed off.
     from reports import selectors
 
     class Broken:
@@ -100,9 +101,8 @@ def test_a_failing_section_is_reported_and_the_rest_still_renders(personas, prod
             raise RuntimeError("boom")
 
     monkeypatch.setattr(selectors, "_app_selectors", lambda label: Broken)
-    rendered = services.model_report_render(version=production, generated_by="sam", pdf=False)
-    assert rendered.html.count("This section could not be assembled (RuntimeError).") == 2
-    assert "Promotion history" in rendered.html
+    with pytest.raises(selectors.ReportSectionError, match=r"section of the report for .* could not be assembled"):
+        services.model_report_render(version=production, generated_by="sam", pdf=False)
 
 
 def test_pdf_metadata_pdfa_fonts_and_page_numbers(rendered):
