@@ -144,6 +144,9 @@ class DriftCheck(Job):
     drift_share_threshold = models.FloatField(null=True)
     data_quality = models.JSONField(default=dict, blank=True)
     model_quality = models.JSONField(default=dict, blank=True)
+    typing = models.JSONField(
+        default=list, blank=True, help_text="How each column was typed for this check: kind, rule, Evidently's kind."
+    )
     report_file = models.FileField(upload_to="monitoring/reports/%Y/%m/", max_length=300, blank=True)
     shard_columns = models.PositiveIntegerField(
         null=True,

@@ -147,6 +147,9 @@ def check_detail(check: DriftCheck) -> dict[str, Any]:
         "quality_columns": quality.get("columns", []),
         "model_quality": check.model_quality or {},
         "alerts": list(check.alerts.order_by("-created_at")[:20]),
+        "typing": [{**t, "differs": t.get("evidently") not in (None, t.get("kind"))} for t in (check.typing or [])],
+        "typing_from": (check.config or {}).get("typing_from") or "current",
+        "seed": (check.config or {}).get("seed"),
     }
 
 

@@ -159,7 +159,7 @@ class CheckDetailSerializer(CheckOutSerializer):
     columns = ColumnResultSerializer(many=True, read_only=True)
 
     class Meta(CheckOutSerializer.Meta):
-        fields = [*CheckOutSerializer.Meta.fields, "columns", "data_quality", "model_quality"]
+        fields = [*CheckOutSerializer.Meta.fields, "columns", "typing", "data_quality", "model_quality"]
 
 
 class AlertSerializer(serializers.ModelSerializer):

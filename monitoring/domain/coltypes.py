@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -140,12 +141,17 @@ def parse_column_types(items: Iterable[str] | Mapping[str, str]) -> dict[str, st
     return out
 
 
-def _configured(series: pd.Series, name: str, kind: str) -> ColumnTyping:
-    numbers = holds_numbers(series)
+def check_kind_fits(name: str, kind: str, dtype: str) -> None:
+    """Refuse a configured kind that cannot hold the column's values (``dtype`` as read)."""
+    numbers = _numeric_dtype(dtype)
     if kind == NUMERICAL and not numbers:
-        raise TypingError(f"Column {name!r} cannot be numerical: it holds {series.dtype.name} values, not numbers.")
+        raise TypingError(f"Column {name!r} cannot be numerical: it holds {dtype} values, not numbers.")
     if kind == TEXT and numbers:
         raise TypingError(f"Column {name!r} cannot be text: it holds numbers.")
+
+
+def _configured(series: pd.Series, name: str, kind: str) -> ColumnTyping:
+    check_kind_fits(name, kind, series.dtype.name)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         raise TypingError(f"Column {name!r} holds dates: it cannot be {kind}; it is not checked for drift.")
     return ColumnTyping(name, kind, evidently_kind(series), f"configured: {kind}", "configured", series.dtype.name)
@@ -180,6 +186,25 @@ def type_frame(
     return out
 
 
+def typing_from_schema(schema: list[dict[str, Any]], source: str) -> list[ColumnTyping]:
+    """The typing stored with a dataset (``Table.schema()``); datasets stored before typing was kept have only name,
+    kind and dtype: their kind is taken as given."""
+    out = []
+    for entry in schema:
+        kind = str(entry.get("kind", UNKNOWN))
+        out.append(
+            ColumnTyping(
+                name=str(entry["name"]),
+                kind=kind,
+                evidently=str(entry.get("evidently", kind)),
+                rule=str(entry.get("rule", f"{kind} (stored before typing rules were recorded)")),
+                source=source if entry.get("source") != "configured" else "configured",
+                dtype=str(entry.get("dtype", "")),
+            )
+        )
+    return out
+
+
 def reconcile(current: list[ColumnTyping], reference: list[ColumnTyping], typing_from: str) -> list[ColumnTyping]:
     """The kinds a check uses, in the reference's column order: the current data's typing (Evidently's default) or
     the reference's; a configured kind wins; when the files disagree on numbers vs text the reference's kind wins."""
@@ -191,7 +216,9 @@ def reconcile(current: list[ColumnTyping], reference: list[ColumnTyping], typing
         cur = by_name.get(ref.name)
         if cur is None:
             continue
-        if ref.source == "configured" or cur.source == "configured":
+        if not ref.checked and ref.source != "configured":
+            chosen = ref  # a reference timestamp (or unknown column) is never checked: there is nothing to compare
+        elif ref.source == "configured" or cur.source == "configured":
             chosen = cur if cur.source == "configured" else ref
         elif typing_from == "reference":
             chosen = ref

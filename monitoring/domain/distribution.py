@@ -16,8 +16,9 @@ TOP_CATEGORIES = 15
 
 def distribution(kind: str, reference: pd.Series, current: pd.Series) -> dict[str, Any]:
     if kind == NUMERICAL:
-        ref = reference.dropna().to_numpy(dtype="float64")
-        cur = current.dropna().to_numpy(dtype="float64")
+        ref = reference.to_numpy(dtype="float64", na_value=np.nan)
+        cur = current.to_numpy(dtype="float64", na_value=np.nan)
+        ref, cur = ref[np.isfinite(ref)], cur[np.isfinite(cur)]  # +-inf would make every edge inf (as the tests do)
         both = np.concatenate([ref, cur]) if len(ref) + len(cur) else np.array([0.0])
         low, high = float(np.min(both)), float(np.max(both))
         if low == high:

@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from monitoring.domain.coltypes import ColumnTyping, TypingError, holds_numbers, number_label, type_frame
-from monitoring.domain.profile import CATEGORICAL, NUMERICAL, ColumnSpec
+from monitoring.domain.coltypes import ColumnTyping, TypingError, coerce_to, holds_numbers, type_frame
+from monitoring.domain.profile import KINDS, NUMERICAL, ColumnSpec
 
 ROLES = ("target", "prediction", "id", "timestamp")
 MAX_EXPANSION_RATIO = 200  # compressed -> expanded; real CSV compresses 5-20x
@@ -63,7 +63,12 @@ class Table:
         return self.frame.shape[1]
 
     def schema(self) -> list[dict[str, str]]:
-        return [{"name": c.name, "kind": c.kind, "dtype": str(self.frame[c.name].dtype)} for c in self.features]
+        """Every non-role column with the kind this file gives it (Evidently's typing of the file as read), the rule
+        that gave it, Evidently's own kind, and the dtype as read. Columns of a kind that is not checked (datetime,
+        unknown) are listed too: ``kind`` says so."""
+        if not self.typing:  # a table built by hand
+            return [{"name": c.name, "kind": c.kind, "dtype": str(self.frame[c.name].dtype)} for c in self.features]
+        return [t.to_dict() for t in self.typing]
 
 
 # --- reading bytes ----------------------------------------------------------------------------------------------
@@ -132,11 +137,11 @@ def read_table(
         fmt = "csv" if fmt == "csv" else fmt
     inherited = {k: v for k, v in (optional_roles or {}).items() if v in frame.columns}
     roles = _validate_roles(frame, {**inherited, **(roles or {})})
-    features = infer_features(frame, roles)
     try:
         typing = type_frame(frame, exclude=roles.values(), overrides=column_types)
     except TypingError as exc:
         raise IngestError(str(exc)) from None
+    features = infer_features(frame, roles, typing)
     frame = _normalise(frame, features)
     return Table(
         frame=frame,
@@ -323,21 +328,21 @@ def _validate_roles(frame: pd.DataFrame, roles: dict[str, str]) -> dict[str, str
     return clean
 
 
-def infer_features(frame: pd.DataFrame, roles: dict[str, str]) -> list[ColumnSpec]:
+def infer_features(
+    frame: pd.DataFrame, roles: dict[str, str], typing: list[ColumnTyping] | None = None
+) -> list[ColumnSpec]:
+    """The columns a drift check compares, with their kinds (``typing``: Evidently's rules; by default computed
+    here). Datetime columns are kept in the data but never checked, as in Evidently."""
     role_columns = set(roles.values())
-    features = []
     for name in frame.columns:
-        if name in role_columns:
-            continue
-        series = frame[name]
-        if series.notna().sum() == 0:
+        if name not in role_columns and frame[name].notna().sum() == 0:
             raise IngestError(f"Column '{name}' has no values (all missing).")
-        if pd.api.types.is_datetime64_any_dtype(series):
-            continue  # a timestamp: never checked for drift (as Evidently), kept in the stored data
-        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
-            features.append(ColumnSpec(name, CATEGORICAL))
-        else:
-            features.append(ColumnSpec(name, NUMERICAL))
+    if typing is None:
+        try:
+            typing = type_frame(frame, exclude=role_columns)
+        except TypingError as exc:
+            raise IngestError(str(exc)) from None
+    features = [ColumnSpec(t.name, t.kind) for t in typing if t.checked]
     if not features:
         raise IngestError("The file has no feature columns to monitor.")
     return features
@@ -353,18 +358,21 @@ def _normalise(frame: pd.DataFrame, features: list[ColumnSpec]) -> pd.DataFrame:
     """Numbers keep their dtype (Evidently computes int64 and float32 columns in their own dtype: so do we), everything
     else becomes Python strings (NaN for missing). The frame is ours (fresh from the parser): converted in place."""
     for spec in features:
-        if spec.kind == CATEGORICAL and not holds_numbers(frame[spec.name]):
+        if spec.kind != NUMERICAL and not holds_numbers(frame[spec.name]):
             frame[spec.name] = _as_category_strings(frame[spec.name])
     return frame
 
 
 def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -> Table:
-    """Make a current batch fit its reference's schema, or refuse it. A reference-numeric column holding some
-    non-numeric values is coerced (the values counted as type mismatches, a data-quality finding)."""
-    wanted = [ColumnSpec(c["name"], c["kind"]) for c in reference_schema]
-    have = {c.name for c in table.features}
-    missing = [c.name for c in wanted if c.name not in have]
-    extra = sorted(have - {c.name for c in wanted})
+    """Make a current batch fit its reference's columns, or refuse it. Where the two disagree on numbers vs text the
+    batch is coerced to the reference's storage: text in a reference-numeric column becomes numbers (the values that
+    are not numbers are counted as type mismatches, a data-quality finding), numbers in a reference-text column become
+    their labels. The batch keeps its own typing (a check types from the current data, as Evidently does)."""
+    wanted = [c for c in reference_schema if c["kind"] in KINDS]
+    own = {t.name: t for t in table.typing} or {c.name: None for c in table.features}
+    checked = {c.name for c in table.features}
+    missing = [c["name"] for c in wanted if c["name"] not in own]
+    extra = sorted(checked - {c["name"] for c in reference_schema})
     if missing or extra:
         parts = []
         if missing:
@@ -373,22 +381,19 @@ def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -
             parts.append(f"unexpected columns: {', '.join(extra[:20])}")
         raise IngestError("The batch does not match the reference schema (" + "; ".join(parts) + ").")
     frame = table.frame
-    reference_numbers = {c["name"]: _numeric_dtype_name(str(c.get("dtype", ""))) for c in reference_schema}
     mismatches: dict[str, int] = {}
-    for spec in wanted:
-        series = frame[spec.name]
-        numeric = holds_numbers(series)
-        if spec.kind == NUMERICAL and not numeric:
-            converted = pd.to_numeric(series, errors="coerce").astype("float64")
-            bad = int(series.notna().sum() - converted.notna().sum())
-            if converted.notna().sum() == 0:
-                raise IngestError(f"Column '{spec.name}' is numeric in the reference but has no numbers here.")
-            mismatches[spec.name] = bad
-            frame[spec.name] = converted
-        elif spec.kind == CATEGORICAL and numeric and not reference_numbers.get(spec.name, False):
-            # the reference holds text here: numbers become their labels ("3", "2.5"), as the reference's would
-            frame[spec.name] = _as_category_strings(series.map(number_label, na_action="ignore"))
-    table.features = wanted
+    for ref in wanted:
+        name = ref["name"]
+        if pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
+            raise IngestError(f"Column '{name}' holds dates in this batch but {ref['kind']} values in the reference.")
+        reference_numbers = _numeric_dtype_name(str(ref.get("dtype", "")))
+        series, bad = coerce_to(frame[name], ref["kind"], reference_holds_numbers=reference_numbers)
+        if reference_numbers and not holds_numbers(frame[name]):
+            if series.notna().sum() == 0:
+                raise IngestError(f"Column '{name}' is numeric in the reference but has no numbers here.")
+            mismatches[name] = bad
+        if series is not frame[name]:
+            frame[name] = _as_category_strings(series) if not reference_numbers else series
     table.type_mismatches = mismatches
     return table
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 import uuid
 
@@ -17,8 +18,11 @@ from django.utils import timezone
 from mlops_gov.errors import ConflictError, DomainError
 from mlops_gov.jobs import JobStatus
 from monitoring import permissions, selectors, tasks
+from monitoring.domain.check import excluded_columns, plan_columns
+from monitoring.domain.coltypes import ColumnTyping, TypingError, check_kind_fits, typing_from_schema
 from monitoring.domain.distribution import distribution
-from monitoring.domain.drift import DriftConfig, compute_drift, evidently_html_report
+from monitoring.domain.drift import DriftConfig, DriftError, compute_drift, evidently_html_report
+from monitoring.domain.profile import KINDS, ColumnSpec
 from monitoring.domain.quality import data_quality
 from monitoring.models import AlertKind, ColumnResult, Dataset, DatasetKind, DriftCheck
 from monitoring.services import shards, storage
@@ -45,6 +49,13 @@ def check_create(
     if current.version_id != version.pk or current.kind != DatasetKind.CURRENT:
         raise DomainError("The check needs a current batch of this version.")
     config = drift_config_validate(selectors.config_for(version.model).drift_config or {})
+    if config.get("seed") is None:  # stored with the check: a re-run of it gives the same order-dependent scores
+        config["seed"] = secrets.randbelow(2**32)
+    if trigger == "manual":  # a configuration that cannot apply to these columns is refused before anything is queued
+        try:
+            check_plan(current.reference, current, DriftConfig.from_dict(config))
+        except DriftError as exc:
+            raise DomainError(str(exc)) from None
     per_shard = settings.MLOPS_GOV["DRIFT_SHARD_COLUMNS"]
     check = DriftCheck.objects.create(
         version=version,
@@ -53,7 +64,7 @@ def check_create(
         config=config,
         requested_by=actor if getattr(actor, "pk", None) else None,
         trigger=trigger,
-        shard_columns=per_shard if len(current.reference.schema) > per_shard else None,
+        shard_columns=per_shard if len(storage.feature_specs(current.reference)) > per_shard else None,
     )
     audit_record(
         action="drift_check.queued",
@@ -65,6 +76,55 @@ def check_create(
     if enqueue:
         transaction.on_commit(lambda: enqueue_check(check.pk))
     return check
+
+
+def check_plan(reference: Dataset, current: Dataset, config: DriftConfig) -> list[ColumnTyping]:
+    """The typing of a check (from the current batch by default, as Evidently; ``typing_from``, ``column_types`` and
+    ``timestamp`` in the configuration), validated against the configuration. Raises ``DriftError`` naming the column
+    when the configuration cannot apply."""
+    exclude = set(excluded_columns(config, reference.roles.values()))
+    ref_typing = [t for t in typing_from_schema(reference.schema, "reference") if t.name not in exclude]
+    cur_typing = [t for t in typing_from_schema(current.schema, "current") if t.name not in exclude]
+    if config.timestamp and config.timestamp not in {t.name for t in ref_typing} | exclude:
+        raise DriftError(f"The timestamp column {config.timestamp!r} is not a column of the reference.")
+    unknown = sorted(set(config.column_types) - {t.name for t in ref_typing})
+    if unknown:
+        raise DriftError(f"column_types names {', '.join(map(repr, unknown))}, not a feature column of the reference.")
+    configured = {
+        t.name: ColumnTyping(t.name, config.column_types[t.name], t.evidently, "configured", "configured", t.dtype)
+        for t in ref_typing
+        if t.name in config.column_types
+    }
+    ref_typing = [configured.get(t.name, t) for t in ref_typing]
+    cur_typing = [configured.get(t.name, t) for t in cur_typing]
+    typing = plan_columns(ref_typing, cur_typing, config)
+    for typed in typing:
+        if typed.source == "configured":
+            try:
+                check_kind_fits(typed.name, typed.kind, typed.dtype)
+            except TypingError as exc:
+                raise DriftError(str(exc)) from None
+    kinds = {t.name: t.kind for t in typing if t.checked}
+    if not kinds:
+        raise DriftError("No column to check: every column is a role, a timestamp or of a kind that is not checked.")
+    config.check_columns(kinds)
+    return typing
+
+
+def check_specs(check: DriftCheck) -> list[ColumnSpec]:
+    """The columns a check compares and their kinds, from the typing stored when it started (a check stored before
+    typing was kept: the reference's schema)."""
+    specs = [ColumnSpec(t["name"], t["kind"]) for t in check.typing or [] if t["kind"] in KINDS]
+    return specs or storage.feature_specs(check.reference)
+
+
+def reference_texts(check: DriftCheck):
+    """Column name -> the reference's values in their stored order (text drift needs the texts, not a profile)."""
+
+    def read(name: str) -> pd.Series:
+        return storage.read_frame(check.reference, columns=[name])[name]
+
+    return read
 
 
 def enqueue_check(check_id: int) -> None:
@@ -81,6 +141,13 @@ def check_run(*, check_id: int, hold_seconds: float = 0, interrupts: tuple[type[
         return False
     check = DriftCheck.objects.select_related("version__model", "reference", "current").get(pk=check_id)
     attempt = check.attempts
+    try:  # before any data is read: a configuration that cannot apply fails the check with its one-line reason
+        typing = check_plan(check.reference, check.current, DriftConfig.from_dict(check.config))
+    except DriftError as exc:
+        check_fail(check_id=check_id, message=str(exc))
+        return True
+    check.typing = [t.to_dict() for t in typing]
+    DriftCheck.objects.filter(pk=check_id).update(typing=check.typing)
     if check.shard_columns:
         # Wide checks: a Celery group of column chunks on any workers; the last part to finish merges.
         shards.fan_out(check, hold_seconds=hold_seconds)
@@ -89,7 +156,7 @@ def check_run(*, check_id: int, hold_seconds: float = 0, interrupts: tuple[type[
         time.sleep(min(float(hold_seconds), 600.0))
     try:
         reference, current = check.reference, check.current
-        specs = storage.feature_specs(reference)
+        specs = check_specs(check)
         names = [s.name for s in specs]
         roles = current.roles
         quality_columns = [roles[r] for r in ("target", "prediction") if r in roles]
@@ -101,7 +168,14 @@ def check_run(*, check_id: int, hold_seconds: float = 0, interrupts: tuple[type[
         def progress(percent: int) -> None:
             DriftCheck.set_progress(check_id, 10 + int(percent * 0.7))
 
-        result = compute_drift(profile, frame[names], DriftConfig.from_dict(check.config), progress=progress)
+        result = compute_drift(
+            profile,
+            frame[names],
+            DriftConfig.from_dict(check.config),
+            kinds={s.name: s.kind for s in specs},
+            reference_text=reference_texts(check),
+            progress=progress,
+        )
         DriftCheck.set_progress(check_id, 82)
         quality = data_quality(profile, frame[names], specs, type_mismatches=current.type_mismatches)
         mq = shards.model_quality_against_reference(check, frame)
@@ -126,6 +200,9 @@ def check_run(*, check_id: int, hold_seconds: float = 0, interrupts: tuple[type[
         ]
     except interrupts:
         raise
+    except DriftError as exc:  # input that cannot be checked: the reason, in one line, is the whole story
+        check_fail(check_id=check_id, message=str(exc))
+        return True
     except Exception as exc:
         logger.exception("drift check %s failed", check_id)
         check_fail(check_id=check_id, message=f"{type(exc).__name__}: {exc}")
@@ -207,7 +284,7 @@ def check_report_html(check: DriftCheck) -> str:
     if check.report_file:
         with check.report_file.open("rb") as handle:
             return handle.read().decode("utf-8")
-    specs = storage.feature_specs(check.reference)
+    specs = check_specs(check)
     names = [s.name for s in specs]
     html = evidently_html_report(
         storage.read_frame(check.reference, names),

@@ -12,7 +12,7 @@ from django.db import transaction
 from mlops_gov.errors import ConflictError, DomainError
 from monitoring import permissions, selectors
 from monitoring.domain import ingest
-from monitoring.domain.profile import ReferenceProfile
+from monitoring.domain.profile import ProfileError, ReferenceProfile
 from monitoring.domain.quality import model_quality as compute_quality
 from monitoring.models import Dataset, DatasetKind
 from monitoring.services import storage
@@ -71,7 +71,10 @@ def dataset_upload(
         saved.append(data_name)
         profile_name = ""
         if kind == DatasetKind.REFERENCE:
-            profile = ReferenceProfile.from_frame(table.frame, table.features)
+            try:
+                profile = ReferenceProfile.from_frame(table.frame, table.features)
+            except ProfileError as exc:  # e.g. a column whose every value is infinite
+                raise DomainError(str(exc)) from None
             profile_name = default_storage.save(f"monitoring/profiles/{stem}.profile", ContentFile(profile.to_bytes()))
             saved.append(profile_name)
         with transaction.atomic():

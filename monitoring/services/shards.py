@@ -17,7 +17,7 @@ from django.utils import timezone
 from mlops_gov.jobs import JobStatus
 from monitoring import selectors, tasks
 from monitoring.domain.distribution import distribution
-from monitoring.domain.drift import ColumnDrift, DriftConfig, DriftResult, compute_drift
+from monitoring.domain.drift import ColumnDrift, DriftConfig, DriftError, DriftResult, compute_drift
 from monitoring.domain.quality import (
     column_quality,
     compare_quality,
@@ -33,7 +33,9 @@ from monitoring.services import storage
 def fan_out(check: DriftCheck, *, hold_seconds: float = 0) -> list[int]:
     """Create the parts of ``check`` (once: a re-run after a lost worker reuses them) and queue the unfinished ones.
     ``hold_seconds`` holds the first part (a crash drill). Answers the ids queued."""
-    names = [spec.name for spec in storage.feature_specs(check.reference)]
+    from monitoring.services.checks import check_specs
+
+    names = [spec.name for spec in check_specs(check)]
     if not check.shards.exists():
         size = int(check.shard_columns or len(names))
         chunks = [names[i : i + size] for i in range(0, len(names), size)]
@@ -73,6 +75,9 @@ def shard_run(*, shard_id: int, hold_seconds: float = 0, interrupts: tuple[type[
             payload = _columns_part(check, shard.columns)
     except interrupts:
         raise
+    except DriftError as exc:  # input that cannot be checked: its one-line reason, as the single-task path
+        _fail(shard_id, check.pk, str(exc))
+        return True
     except Exception as exc:  # noqa: BLE001 - recorded on the part and the check, like the single-task path
         _fail(shard_id, check.pk, f"{type(exc).__name__}: {exc}")
         return True
@@ -99,15 +104,19 @@ def _fail(shard_id: int, check_id: int, message: str) -> None:
 
 
 def _columns_part(check: DriftCheck, names: list[str]) -> dict[str, Any]:
+    from monitoring.services.checks import check_specs, reference_texts
+
     wanted = set(names)
-    specs = [spec for spec in storage.feature_specs(check.reference) if spec.name in wanted]
+    specs = [spec for spec in check_specs(check) if spec.name in wanted]
     frame = storage.read_frame(check.current, columns=names)
     profile = storage.read_profile(check.reference, columns=names)
-    result = compute_drift(profile, frame, DriftConfig.from_dict(check.config))
+    kinds = {spec.name: spec.kind for spec in specs}
+    result = compute_drift(
+        profile, frame, DriftConfig.from_dict(check.config), kinds=kinds, reference_text=reference_texts(check)
+    )
     quality = column_quality(profile, frame, specs, type_mismatches=check.current.type_mismatches)
     drifted = [c.column for c in result.columns if c.detected]
     reference = storage.read_frame(check.reference, columns=drifted) if drifted else pd.DataFrame()
-    kinds = {spec.name: spec.kind for spec in specs}
     return {
         "columns": [_plain(asdict(column)) for column in result.columns],
         "quality": quality,

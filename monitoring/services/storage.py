@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from monitoring.domain.profile import ColumnSpec, ReferenceProfile
+from monitoring.domain.profile import KINDS, ColumnSpec, ReferenceProfile
 from monitoring.models import Dataset
 
 
@@ -33,4 +33,6 @@ def read_profile(dataset: Dataset, columns: list[str] | None = None) -> Referenc
 
 
 def feature_specs(dataset: Dataset) -> list[ColumnSpec]:
-    return [ColumnSpec(c["name"], c["kind"]) for c in dataset.schema]
+    """The columns a check compares, as the dataset's own typing gives them (timestamps and unknown columns are in
+    the schema but never checked)."""
+    return [ColumnSpec(c["name"], c["kind"]) for c in dataset.schema if c["kind"] in KINDS]

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from monitoring.domain import ingest
-from monitoring.domain.profile import CATEGORICAL, NUMERICAL
+from monitoring.domain.profile import CATEGORICAL, NUMERICAL, TEXT
 from tests.monitoring.conftest import csv_bytes, make_frame
 
 LIMITS = ingest.Limits(max_bytes=5_000_000, max_rows=10_000, max_columns=50)
@@ -129,9 +129,13 @@ def test_parquet_pandas_metadata_is_ignored():
     assert result.frame["a"].tolist() == ["x", "y"]
 
 
-def test_mixed_types_become_categorical_in_reference():
+def test_mixed_types_are_strings_typed_as_evidently_types_them():
+    # numbers and words in one column are read as strings: text when more than half are distinct, else categorical
     table = read(b"a,b\n1,x\n2,3\nfoo,4\n")
+    assert {c.name: c.kind for c in table.features} == {"a": TEXT, "b": TEXT}
+    table = read(b"a,b\n1,x\nfoo,x\nfoo,4\n1,4\n")
     assert {c.name: c.kind for c in table.features} == {"a": CATEGORICAL, "b": CATEGORICAL}
+    assert {t["name"]: t["rule"] for t in table.schema()}["a"] == "strings, 50% distinct (<= 50%): categorical"
 
 
 def test_current_batch_must_fit_reference_schema():
@@ -155,3 +159,21 @@ def test_unknown_role_and_missing_role_column():
         read(b"a,b\n1,2\n", roles={"weight": "a"})
     with pytest.raises(ingest.IngestError, match="target column 'zz' is not in the file"):
         read(b"a,b\n1,2\n", roles={"target": "zz"})
+
+
+def test_numbers_keep_their_dtype_and_dates_are_kept_unchecked():
+    # Evidently computes float32 and integer columns in their own dtype (std, histogram bins): the upload keeps them.
+    frame = pd.DataFrame(
+        {
+            "f32": np.linspace(0, 1, 40, dtype=np.float32),
+            "i64": np.arange(40),
+            "when": pd.date_range("2024-01-01", periods=40, freq="D"),
+            "city": ["a", "b"] * 20,
+        }
+    )
+    table = read(parquet_bytes(pa.Table.from_pandas(frame)), "x.parquet")
+    assert table.frame["f32"].dtype == np.float32 and table.frame["i64"].dtype == np.int64
+    assert [c.name for c in table.features] == ["f32", "i64", "city"]
+    schema = {c["name"]: c for c in table.schema()}
+    assert schema["when"]["kind"] == "datetime" and schema["f32"]["dtype"] == "float32"
+    assert schema["i64"]["rule"] == "int64 with 40 distinct values (> 10): numerical"
