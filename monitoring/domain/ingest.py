@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from monitoring.domain.coltypes import ColumnTyping, TypingError, coerce_to, holds_numbers, type_frame
@@ -166,10 +167,31 @@ def _read_zip(data: bytes, limits: Limits) -> bytes:
         return _bounded_expand(stream, len(data), limits)
 
 
+def _check_unquoted_shape(text: str) -> None:
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    if ends.size == 0 or ends[-1] != data.size - 1:
+        ends = np.append(ends, data.size)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    commas = np.flatnonzero(data == 44)
+    fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+    length = ends - starts - (data[np.maximum(ends - 1, 0)] == 13)  # a trailing \r is not content
+    bad = np.flatnonzero((fields != fields[0]) & (length > 0))
+    if bad.size:
+        line, count = int(bad[0]) + 1, int(fields[bad[0]])
+        raise IngestError(
+            f"The CSV is malformed: line {line} has {count} field{'s' if count != 1 else ''} where the header has "
+            f"{int(fields[0])}: every row needs one value per column (quote values that contain commas)."
+        )
+
+
 def _header_and_shape(text: str) -> list[str]:
     """The header row (a quoted field may span lines) after checking that every data row has as many fields as the
     header: pandas would otherwise shift a row with one field too many into an index and pad a short row with blanks,
     silently. Raises ``IngestError`` naming the first bad line."""
+    if '"' not in text:  # no quoting: a line is a row, its commas count its fields; counted with numpy (fast)
+        _check_unquoted_shape(text)
+        return next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     try:
         header = next(reader)
