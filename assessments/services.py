@@ -261,7 +261,7 @@ def _validate_item(framework: Framework, questions: dict, item: Any, index: int)
     qid = item.get("question")
     if not isinstance(qid, str) or qid not in questions:
         return None, [f"{where}: '{qid}' is not a question of {framework.name} v{framework.version}."]
-    where = f"answers[{index}] ({qid})"
+    where = qid  # messages name the question ("dm.labelling: ..."): people and API clients both know it
     question = questions[qid]
     clean: dict[str, Any] = {"question": qid, "clear": bool(item.get("clear", False))}
     if clean["clear"]:
@@ -285,7 +285,7 @@ def _validate_item(framework: Framework, questions: dict, item: Any, index: int)
         if not question.get("allow_na", False):
             errors.append(f"{where}: this question does not allow 'not applicable'.")
         if not justification:
-            errors.append(f"{where}: 'not applicable' needs a justification.")
+            errors.append(f"{where}: give a reason for 'not applicable' (it needs a justification).")
         if value is not None:
             errors.append(f"{where}: give either a value or 'not applicable', not both.")
         value = None
@@ -338,7 +338,7 @@ def answers_save(*, assessment: Assessment, actor, answers: Sequence[Any]) -> di
         errors.extend(problems)
         if clean is not None:
             if clean["question"] in seen:
-                errors.append(f"answers[{index}] ({clean['question']}): answered twice in one request.")
+                errors.append(f"{clean['question']}: answered twice in one request.")
             seen.add(clean["question"])
             cleaned.append(clean)
     if errors:

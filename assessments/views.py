@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -148,8 +149,16 @@ def _question_rows(assessment: Assessment, dimension: dict, observations: dict[s
 @permission_required(VIEW_PERM, raise_exception=True)
 def assessment_detail(request, pk: int):
     assessment = _get(pk)
+    context = _detail_context(request, assessment, request.GET.get("dimension", ""))
+    return render(request, "assessments/assessment_detail.html", context)
+
+
+def _detail_context(
+    request, assessment: Assessment, wanted: str, posted=None, errors: list[dict] | None = None
+) -> dict[str, Any]:
+    """The questionnaire page of one dimension; after a refused save, with the posted answers and their errors."""
     dimensions = assessment.framework.definition["dimensions"]
-    wanted = request.GET.get("dimension") or dimensions[0]["id"]
+    wanted = wanted or dimensions[0]["id"]
     index = next((i for i, d in enumerate(dimensions) if d["id"] == wanted), 0)
     dimension = dimensions[index]
     can_answer = not assessment.is_submitted and permissions.can_answer(request.user, assessment.model)
@@ -174,7 +183,10 @@ def assessment_detail(request, pk: int):
     observations = selectors.assessment_observations(assessment)
     statuses = {qid: o["status"] for qid, o in observations.items()}
     rows = _question_rows(assessment, dimension, observations)
+    if posted is not None:
+        rows = [_with_posted(row, posted, errors or []) for row in rows]
     context = {
+        "answer_errors": errors or [],
         "observed_count": len(observations),
         "observed_here": sum(1 for r in rows if r["observation"]),
         "assessment": assessment,
@@ -191,7 +203,38 @@ def assessment_detail(request, pk: int):
         "previous": previous,
         "missing": services.missing_required(assessment, statuses) if can_answer else [],
     }
-    return render(request, "assessments/assessment_detail.html", context)
+    return context
+
+
+def _with_posted(row: dict[str, Any], post, errors: list[dict]) -> dict[str, Any]:
+    """A question row showing what was posted (not what is stored), with its own error messages."""
+    field = row["field"]
+    value = post.get(f"{field}-value", "").strip()
+    return {
+        **row,
+        "answer": {
+            "not_applicable": bool(post.get(f"{field}-na")),
+            "justification": post.get(f"{field}-justification", ""),
+            "evidence_url": post.get(f"{field}-evidence_url", ""),
+            "evidence_note": post.get(f"{field}-evidence_note", ""),
+        },
+        "options": [{**o, "checked": o["value"] == value} for o in row["options"]],
+        "prefilled": False,
+        "errors": [e["message"] for e in errors if e["question"] == row["q"]["id"]],
+    }
+
+
+def _answer_errors(exc: Exception) -> list[dict]:
+    """The service's messages ("dm.labelling: ...") as {question, message}, to show beside each question."""
+    messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    found = []
+    for text in messages_:
+        question, sep, message = text.partition(": ")
+        if sep and " " not in question:
+            found.append({"question": question, "message": message[:1].upper() + message[1:]})
+        else:
+            found.append({"question": "", "message": text})
+    return found
 
 
 def _items_from_post(assessment: Assessment, dimension: dict, post) -> list[dict]:
@@ -243,7 +286,11 @@ def assessment_answer(request, pk: int):
         summary = services.answers_save(
             assessment=assessment, actor=request.user, answers=_items_from_post(assessment, dimension, request.POST)
         )
-    except (DomainError, ValidationError) as exc:
+    except ValidationError as exc:
+        # Nothing was saved: show the page again with every posted answer and each error beside its question.
+        context = _detail_context(request, assessment, dim_id, posted=request.POST, errors=_answer_errors(exc))
+        return render(request, "assessments/assessment_detail.html", context, status=400)
+    except DomainError as exc:
         messages.error(request, _message(exc))
         return redirect(_detail_url(pk, dim_id))
     messages.success(
