@@ -30,7 +30,12 @@ class AliasRequestForm(PromotionRequestForm):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        help_text="What you checked, or why you reject: the requester and the auditors read it.",
+    )
 
 
 class AsOfForm(forms.Form):

@@ -95,6 +95,10 @@ def request_list(request):
 @permission_required("registry.view_promotionrequest", raise_exception=True)
 def request_detail(request, pk: int):
     promotion = get_object_or_404(selectors.request_list(), pk=pk)
+    return render(request, "registry/request_detail.html", _request_context(request, promotion))
+
+
+def _request_context(request, promotion: PromotionRequest, form: DecisionForm | None = None) -> dict[str, Any]:
     user = request.user
     can_decide = (
         promotion.status == RequestStatus.OPEN
@@ -103,9 +107,9 @@ def request_detail(request, pk: int):
         and not any(d.approver_id == user.pk for d in promotion.decisions.all())
     )
     evidence = selectors.request_evidence(promotion)
-    context = {
+    return {
         "promotion": promotion,
-        "form": DecisionForm(),
+        "form": form or DecisionForm(),
         "can_decide": can_decide,
         "is_requester": promotion.requested_by_id == user.pk,
         "can_recheck": promotion.status == RequestStatus.OPEN
@@ -114,7 +118,6 @@ def request_detail(request, pk: int):
         "approvals_needed": evidence["approvals"][1],
         "evidence": evidence,
     }
-    return render(request, "registry/request_detail.html", context)
 
 
 @login_required
@@ -134,22 +137,25 @@ def approvals_inbox(request: HttpRequest) -> HttpResponse:
 def request_decide(request, pk: int):
     promotion = get_object_or_404(PromotionRequest, pk=pk)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
-        return redirect("registry:request-detail", pk=pk)
-    try:
-        services.promotion_decide(
-            request=promotion,
-            actor=request.user,
-            decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"],
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        promotion.refresh_from_db()
-        messages.success(request, _decision_message(promotion, request.user))
-    return redirect("registry:request-detail", pk=pk)
+    if form.is_valid():
+        try:
+            services.promotion_decide(
+                request=promotion,
+                actor=request.user,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            promotion.refresh_from_db()
+            messages.success(request, _decision_message(promotion, request.user))
+            return redirect("registry:request-detail", pk=pk)
+    # Refused: the page again, with the comment as typed and the reason beside the form.
+    reasons = [*form.non_field_errors()] + (["choose approve or reject."] if "decision" in form.errors else [])
+    messages.error(request, f"Your decision was not recorded: {' '.join(reasons) or 'see the form.'}")
+    shown = get_object_or_404(selectors.request_list(), pk=pk)
+    return render(request, "registry/request_detail.html", _request_context(request, shown, form), status=400)
 
 
 def _applied_message(promotion: PromotionRequest) -> str:

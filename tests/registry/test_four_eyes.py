@@ -60,7 +60,7 @@ def test_page_post_self_decision_refused(personas, client, own_request, verb):
     client.force_login(personas.scientist_approver)
     url = reverse("registry:request-decide", args=[own_request.pk])
     response = client.post(url, {"decision": verb, "comment": "mine"}, follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 400  # the request page again, the reason beside the form
     assert "Four-eyes" in response.content.decode()
     _assert_refused(own_request, before, personas.scientist_approver)
 

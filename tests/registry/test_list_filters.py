@@ -160,3 +160,19 @@ def test_the_audit_export_holds_the_filtered_events_only(client, personas, portf
     assert len(list(csv.DictReader(io.StringIO(everything)))) > len(rows)
     bad = client.get(reverse("registry:audit-export"), {"since": "soon"}, follow=True)
     assert "Nothing exported" in bad.content.decode()
+
+
+def test_a_refused_decision_keeps_the_typed_comment_and_says_why(client, personas, portfolio):
+    from registry.models import PromotionRequest
+
+    promotion = PromotionRequest.objects.get(version__model__name="fraud-cards")
+    client.force_login(personas.approver)
+    url = reverse("registry:request-decide", args=[promotion.pk])
+    response = client.post(url, {"decision": "maybe", "comment": "Checked the gates & the card."})
+    assert response.status_code == 400
+    html = response.content.decode()
+    form = html.split('data-testid="decision-form"', 1)[1].split("</form>", 1)[0]
+    assert "Checked the gates &amp; the card.</textarea>" in form
+    assert 'data-testid="decision-error">' in form and "Choose approve or reject." in form
+    assert 'class="message message-error" role="alert"' in html
+    assert not promotion.decisions.exists()
