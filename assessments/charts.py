@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -45,6 +46,10 @@ def _short(label: str, width: int = 22) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
+def _wrapped(label: str, width: int = 16) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
 def radar_svg(
     labels: Sequence[str],
     values: Sequence[float | None],
@@ -66,7 +71,7 @@ def radar_svg(
         axes.set_theta_direction(-1)
         axes.set_ylim(0, 1)
         axes.set_yticks([0.25, 0.5, 0.75, 1.0], labels=["25%", "50%", "75%", "100%"], fontsize=6)
-        axes.set_xticks(angles[:-1], labels=[_short(lbl) for lbl in labels])
+        axes.set_xticks(angles[:-1], labels=[_wrapped(lbl) for lbl in labels])  # wrapped, never cut
         if previous is not None:
             closed = [v or 0.0 for v in previous] + [previous[0] or 0.0]
             axes.plot(angles, closed, color="#7f7f7f", linestyle="--", linewidth=1, label=previous_label)
@@ -95,7 +100,10 @@ def bars_svg(labels: Sequence[str], values: Sequence[float | None], *, title: st
 def trend_svg(
     series: Mapping[str, Sequence[tuple[datetime, float | None]]], *, title: str = "", ylabel: str = "score (0-1)"
 ) -> str:
-    """Lines over time, one per series (e.g. overall and each dimension); values 0..1."""
+    """Lines over time, one per series (e.g. overall and each dimension); values 0..1. Empty below two points in
+    time: one point is not a trend (the page or report shows the value instead)."""
+    if max((len(points) for points in series.values()), default=0) < 2:
+        return ""
     with rc_context(_RC):
         figure = Figure(figsize=(6.4, 3.0))
         axes = figure.add_subplot()

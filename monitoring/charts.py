@@ -66,7 +66,9 @@ def _style(ax) -> None:
 
 @_charting
 def drift_trend_svg(points: list[tuple[datetime, float]], threshold: float | None = None) -> str:
-    """Share of drifted columns per check over time, with the dataset-drift threshold."""
+    """Share of drifted columns per check over time, with the dataset-drift threshold. Empty below two checks."""
+    if len(points) < 2:
+        return ""
     fig, ax = _figure()
     _style(ax)
     if points:

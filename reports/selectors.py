@@ -164,10 +164,79 @@ def promotion_history(model: RegisteredModel) -> tuple[list[dict[str, Any]], int
                 "request": request,
                 "gates": [g for g in (request.gate_results or []) if isinstance(g, dict)],
                 "decisions": decisions,
-                "approvers": [d.approver.get_username() for d in decisions if d.decision == Decision.APPROVE],
+                "approvers": [person(d.approver) for d in decisions if d.decision == Decision.APPROVE],
             }
         )
     return rows, total
+
+
+def person(user: Any) -> str:
+    """A person as a report names them: "Ava Lindqvist (ava)", or the username when no name is recorded."""
+    if user is None:
+        return "—"
+    full = (user.get_full_name() or "").strip()
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+def person_named(username: str) -> str:
+    """The person behind a username (the one who asked for the document), else the name as given."""
+    from django.contrib.auth import get_user_model
+
+    if not username:
+        return "the system (automatic)"
+    user = get_user_model().objects.filter(username=username).first()
+    return person(user) if user is not None else username
+
+
+def cover_summary(version: ModelVersion, requests: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one-page executive summary: the decision behind the version's place, who asked and who approved (by
+    name), the gate verdicts, the latest drift and maturity status, and who is to sign."""
+    mine = [row for row in requests if row["request"].version_id == version.pk]
+    applied = [row for row in mine if row["request"].status == RequestStatus.APPLIED]
+    row = (applied or mine or [None])[-1]
+    if row is None:
+        decision = f"No promotion request recorded: the version is in {version.get_stage_display().lower()}."
+    else:
+        request = row["request"]
+        target = request.target_label
+        closed = f" on {request.closed_at:%Y-%m-%d}" if request.closed_at else ""
+        decision = {
+            RequestStatus.APPLIED: f"Approved and applied: v{version.version} moved to {target}{closed} "
+            f"(request #{request.pk}).",
+            RequestStatus.OPEN: f"Pending: request #{request.pk} to move v{version.version} to {target} awaits "
+            "its approvals.",
+            RequestStatus.REJECTED: f"Rejected{closed}: request #{request.pk} to move v{version.version} to {target}.",
+        }.get(request.status, f"Request #{request.pk} to {target}: {request.get_status_display().lower()}{closed}.")
+    gates = list(row["gates"]) if row else []
+    maturity = app_portfolio_row("assessments", version=version)
+    monitoring = app_portfolio_row("monitoring", version=version)
+    decisions = row["decisions"] if row else []
+    approvals = [
+        {"name": person(d.approver), "at": d.created_at, "comment": d.comment}
+        for d in decisions
+        if d.decision == Decision.APPROVE
+    ]
+    rejections = [
+        {"name": person(d.approver), "at": d.created_at, "comment": d.comment}
+        for d in decisions
+        if d.decision != Decision.APPROVE
+    ]
+    return {
+        "decision": decision,
+        "request": row["request"] if row else None,
+        "requester": person(row["request"].requested_by) if row else "—",
+        "approvals": approvals,
+        "rejections": rejections,
+        "gates": gates,
+        "gates_passed": sum(1 for g in gates if g.get("passed")),
+        "maturity": maturity,
+        "monitoring": monitoring,
+        "signers": [
+            ("Model owner", person(version.model.owner)),
+            ("Approver (model risk)", approvals[0]["name"] if approvals else ""),
+            ("Internal audit", ""),
+        ],
+    }
 
 
 def chain_state(*, verify: bool = True) -> dict[str, Any]:
@@ -222,15 +291,17 @@ def report_context(
     ]
     generated_at = timezone.now()
     title = f"Governance report: {model.name} v{version.version}"
+    summary = cover_summary(version, requests)
     return {
         "doc": {
             "title": title,
             "subject": f"Governance evidence for {model.name} version {version.version} ({version.stage})",
-            "author": generated_by or "mlops-gov",
+            "author": person_named(generated_by) if generated_by else "mlops-gov",
             "generated_at": generated_at,
-            "generated_by": generated_by or "system",
+            "generated_by": person_named(generated_by),
             "variant": variant,
         },
+        "summary": summary,
         "model": model,
         "version": version,
         "lineage": _lineage(version),

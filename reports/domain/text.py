@@ -62,12 +62,12 @@ def soft_wrap(text: str, every: int = 60) -> str:
 EVENT_COLUMNS = (
     ("#", 7, ">"),
     ("When (UTC)", 19, "<"),
-    ("Actor", 14, "<"),
-    ("Via", 6, "<"),
-    ("Action", 26, "<"),
-    ("Object", 34, "<"),
+    ("Actor (via)", 22, "<"),
+    ("Action", 30, "<"),
     ("Hash", 12, "<"),
 )
+OBJECT_INDENT = " " * 8
+OBJECT_MAX_CHARS = 600
 
 
 def _cell(value: object, width: int, align: str) -> str:
@@ -78,13 +78,21 @@ def _cell(value: object, width: int, align: str) -> str:
 
 
 def event_listing(rows: list[tuple[object, ...]]) -> str:
-    """A fixed-width listing of audit events (one line each).
+    """A listing of audit events people can read: per event a line of fixed-width columns (number, time, actor and
+    channel, action, hash), then the object it concerns in full on an indented line below (it wraps in the page).
 
-    WeasyPrint lays out a 1,000-row HTML table in tens of seconds (every cell is a box measured twice); the same
-    rows as lines of one preformatted block take about a second. Cells are cut to their column with "…".
+    Rows are ``(sequence, when, actor, channel, action, object, hash)``. WeasyPrint lays out a 1,000-row HTML table
+    in tens of seconds (every cell is a box measured twice); the same rows as lines of one preformatted block take
+    about a second.
     """
-    header = " ".join(_cell(name, width, align) for name, width, align in EVENT_COLUMNS)
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        lines.append(" ".join(_cell(v, w, a) for v, (_, w, a) in zip(row, EVENT_COLUMNS, strict=True)).rstrip())
+    header = " ".join(_cell(name, width, align) for name, width, align in EVENT_COLUMNS).rstrip()
+    lines = [header, OBJECT_INDENT + "Object", "-" * len(header)]
+    for sequence, when, actor, channel, action, obj, digest in rows:
+        who = f"{actor} ({channel})" if channel else str(actor)
+        cells = (sequence, when, who, action, digest)
+        lines.append(" ".join(_cell(v, w, a) for v, (_, w, a) in zip(cells, EVENT_COLUMNS, strict=True)).rstrip())
+        text = " ".join(str(obj if obj is not None else "").split())
+        if len(text) > OBJECT_MAX_CHARS:
+            text = text[: OBJECT_MAX_CHARS - 1] + "…"
+        lines.append(OBJECT_INDENT + soft_wrap(text or "—"))
     return "\n".join(lines)

@@ -180,6 +180,9 @@ def test_report_context_and_portfolio_row(version, reference, personas, upload_c
     row = selectors.portfolio_row(version=version)
     assert row["drift_status"] == "drift" and row["drift_share"] > 0.5 and row["last_check_at"]
     ctx = selectors.report_context(version=version)
+    assert ctx["has_checks"] and ctx["trend_svg"] == ""  # one check is not a trend: no time chart
+    upload_current(version, personas, make_frame(300, shift=1.0, seed=4))
+    ctx = selectors.report_context(version=version)
     assert ctx["has_checks"] and ctx["trend_svg"].startswith("<svg") and "<?xml" not in ctx["trend_svg"]
     assert ctx["drifted_svgs"] and ctx["drifted_svgs"][0]["svg"].startswith("<svg")
     from django.template.loader import render_to_string

@@ -98,18 +98,20 @@ def test_project_static_dir_exists():
     assert any(Path(p).is_dir() for p in settings.STATICFILES_DIRS)
 
 
-def test_event_listing_aligns_and_cuts_cells():
+def test_event_listing_aligns_columns_and_gives_the_object_in_full_below():
     from reports.domain.text import event_listing
 
+    long_name = "Request #12: credit-scoring-with-a-very-long-name-for-the-retail-portfolio v14 to production"
     listing = event_listing(
         [
-            (12, "2026-11-25 12:00:00", "sam", "api", "model.updated", "x" * 80, "abcdef012345"),
+            (12, "2026-11-25 12:00:00", "sam", "api", "model.updated", long_name, "abcdef012345"),
             (13, "2026-11-25 12:00:01", "a\nb", "cli", "report.generated", "short", "0123456789ab"),
         ]
     )
     lines = listing.splitlines()
-    assert lines[0].split()[:3] == ["#", "When", "(UTC)"]
-    assert lines[2].startswith("     12 2026-11-25 12:00:00 sam")
-    assert "x" * 33 + "…" in lines[2] and "x" * 35 not in lines[2]
-    assert "a b" in lines[3]  # newlines inside a cell cannot break the listing
-    assert len({len(line) for line in lines[2:]}) == 1
+    assert lines[0].split()[:3] == ["#", "When", "(UTC)"] and lines[1].strip() == "Object"
+    assert lines[3].startswith("     12 2026-11-25 12:00:00 sam (api)")
+    assert lines[4].replace("\u200b", "") == "        " + long_name  # the full object name, on its own line
+    assert "a b (cli)" in lines[5]  # newlines inside a cell cannot break the listing
+    assert lines[6] == "        short"
+    assert len({len(line) for line in (lines[3], lines[5])}) == 1
