@@ -8,9 +8,9 @@ from registry.models import ModelVersion, RegisteredModel
 
 
 class AssessmentFilterForm(forms.Form):
-    model = forms.CharField(required=False, max_length=200)
-    framework = forms.SlugField(required=False, max_length=50)
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *AssessmentStatus.choices])
+    model = forms.CharField(required=False, max_length=200, label="Model", help_text="Its exact name.")
+    framework = forms.SlugField(required=False, max_length=50, label="Framework", help_text="e.g. lifecycle")
+    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *AssessmentStatus.choices])
     mine = forms.BooleanField(required=False, label="Started by me")
 
 

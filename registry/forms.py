@@ -39,7 +39,12 @@ class DecisionForm(forms.Form):
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    as_of = forms.DateTimeField(
+        required=False,
+        label="As of",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Which version was in production, and where each alias pointed, at that moment.",
+    )
 
 
 # --- key/value rows -------------------------------------------------------------------------------------------------
