@@ -80,7 +80,9 @@ class Dataset(models.Model):
 
     @property
     def feature_names(self) -> list[str]:
-        return [c["name"] for c in self.schema]
+        """The columns a check compares (the schema also lists timestamps and unknown columns, never checked)."""
+        checked = ("numerical", "categorical", "text")  # domain.profile.KINDS (not imported: it pulls in pandas)
+        return [c["name"] for c in self.schema if c.get("kind") in checked]
 
 
 class DatasetImport(Job):

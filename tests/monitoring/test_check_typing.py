@@ -132,7 +132,8 @@ def test_datetime_columns_are_kept_not_checked_and_the_page_shows_the_typing(ver
 
     reference = frames(600).assign(when=pd.date_range("2024-01-01", periods=600, freq="h"))
     current = frames(600, seed=5, shift=1).assign(when=pd.date_range("2025-01-01", periods=600, freq="h"))
-    upload(version, personas, parquet(reference), "reference", name="ref.parquet")
+    stored = upload(version, personas, parquet(reference), "reference", name="ref.parquet")
+    assert "when" in [c["name"] for c in stored.schema] and stored.feature_names == ["amount", "codes", "note"]
     batch = upload(version, personas, parquet(current), "current", name="cur.parquet", trigger_check=False)
     check = run_check(version, personas, batch)
     assert check.status == "succeeded", check.error
