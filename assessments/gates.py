@@ -21,19 +21,26 @@ def maturity_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
     latest = latest_submitted(model=version.model, framework_slug=slug)
     if latest is None:
         return GateResult("maturity", False, f"No submitted '{slug}' maturity assessment exists for {version.model}.")
+    evidence = {"assessment": latest.pk}
     age_days = (timezone.now() - latest.submitted_at).days
     where = f"Assessment #{latest.pk} ({latest.label}, submitted {latest.submitted_at:%Y-%m-%d})"
     if age_days > policy.max_assessment_age_days:
         return GateResult(
-            "maturity", False, f"{where} is {age_days} days old; the policy accepts {policy.max_assessment_age_days}."
+            "maturity",
+            False,
+            f"{where} is {age_days} days old; the policy accepts {policy.max_assessment_age_days}.",
+            evidence=evidence,
         )
     if latest.score is None or latest.score < policy.min_maturity_score:
         return GateResult(
             "maturity",
             False,
             f"{where} scored {latest.score:.2f}, below the policy minimum {policy.min_maturity_score:.2f}.",
+            evidence=evidence,
         )
-    return GateResult("maturity", True, f"{where} scored {latest.score:.2f} >= {policy.min_maturity_score:.2f}.")
+    return GateResult(
+        "maturity", True, f"{where} scored {latest.score:.2f} >= {policy.min_maturity_score:.2f}.", evidence=evidence
+    )
 
 
 MEASURED_MAX_AGE_DAYS = 7
@@ -54,10 +61,14 @@ def measured_maturity_gate(version: ModelVersion, policy: PromotionPolicy) -> Ga
             f"No measured '{slug}' maturity exists for {version.model} yet (measured daily).",
         )
     where = f"Measurement #{latest.pk} ({latest.measured_at:%Y-%m-%d}, {latest.observed} questions observed)"
+    evidence = {"measurement": latest.pk}
     age_days = (timezone.now() - latest.measured_at).days
     if age_days > MEASURED_MAX_AGE_DAYS:
         return GateResult(
-            "measured_maturity", False, f"{where} is {age_days} days old; the gate accepts {MEASURED_MAX_AGE_DAYS}."
+            "measured_maturity",
+            False,
+            f"{where} is {age_days} days old; the gate accepts {MEASURED_MAX_AGE_DAYS}.",
+            evidence=evidence,
         )
     if latest.score is None or latest.score < policy.min_maturity_score:
         shown = "no score" if latest.score is None else f"{latest.score:.2f}"
@@ -65,9 +76,11 @@ def measured_maturity_gate(version: ModelVersion, policy: PromotionPolicy) -> Ga
             "measured_maturity",
             False,
             f"{where} measured {shown}, below the policy minimum {policy.min_maturity_score:.2f}.",
+            evidence=evidence,
         )
     return GateResult(
         "measured_maturity",
         True,
         f"{where} measured {latest.score:.2f} >= {policy.min_maturity_score:.2f}.",
+        evidence=evidence,
     )

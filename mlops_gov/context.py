@@ -18,7 +18,7 @@ from typing import Any
 class ActionContext:
     request_id: str
     actor: Any = None  # a User or None
-    channel: str = "system"  # web, api, admin, cli, task, system
+    channel: str = "system"  # web, api, mlflow, admin, cli, task, system
 
 
 _current: ContextVar[ActionContext | None] = ContextVar("mlops_gov_action_context", default=None)
@@ -39,3 +39,23 @@ def acting(*, actor: Any = None, channel: str, request_id: str | None = None) ->
         yield ctx
     finally:
         _current.reset(token)
+
+
+_identity_quiet: ContextVar[bool] = ContextVar("mlops_gov_identity_quiet", default=False)
+
+
+def identity_audit_quiet() -> bool:
+    """True while the role definitions (code) are applied: see ``applying_role_definitions``."""
+    return _identity_quiet.get()
+
+
+@contextlib.contextmanager
+def applying_role_definitions() -> Iterator[None]:
+    """The role groups and their permissions are defined in code (mlops_gov.roles) and applied by ``migrate``, which
+    may run while the audit table is still at an older schema: those changes are not identity events. Who holds
+    which role, and any hand edit of a group, are."""
+    token = _identity_quiet.set(True)
+    try:
+        yield
+    finally:
+        _identity_quiet.reset(token)

@@ -3,11 +3,18 @@
 A concrete job model inherits ``Job``; its task claims the row atomically (``claim``), reports progress, and ends
 in ``succeeded`` or ``failed`` with a message. A job redelivered after a worker died is re-claimed only while
 still queued or when its lease expired, so a delivery twice has one effect.
+
+A worker killed mid-job leaves the row running until its lease expires, and the broker's redelivery (which came
+while the lease held) found it owned and exited. Every job kind therefore registers how to re-queue and how to fail
+one of its jobs (``register_job_kind``, from its app's ``ready``), and the one periodic sweep (celery beat,
+``sweep_jobs``) recovers them all: re-queued while attempts remain, failed after.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -81,3 +88,50 @@ class Job(models.Model):
             error="The worker stopped while running this job (killed or timed out) too many times.",
             finished_at=timezone.now(),
         )
+
+
+# --- recovery of abandoned jobs, for every job kind ------------------------------------------------------------------
+
+REQUEUE_QUEUED_AFTER = timedelta(minutes=10)
+ABANDONED_MESSAGE = "The worker stopped while running this job (killed or timed out) too many times."
+
+
+@dataclass(frozen=True)
+class JobKind:
+    model: type[Job]
+    requeue: Callable[[int], None]  # enqueue the job's task again (a service of the owning app)
+    fail: Callable[[int, str], None]  # end the job failed with a message (audited by the owning app's service)
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def register_job_kind(model: type[Job], *, requeue: Callable[[int], None], fail: Callable[[int, str], None]) -> None:
+    _KINDS[model._meta.label_lower] = JobKind(model=model, requeue=requeue, fail=fail)
+
+
+def registered_job_kinds() -> list[str]:
+    return sorted(_KINDS)
+
+
+def sweep_jobs(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """Recover every job kind: a running job whose lease expired is re-queued while attempts remain and failed after;
+    a job queued for longer than ``REQUEUE_QUEUED_AFTER`` (its message lost) is re-queued."""
+    now = now or timezone.now()
+    counts: dict[str, dict[str, int]] = {}
+    for label, kind in sorted(_KINDS.items()):
+        model = kind.model
+        expired = model.objects.filter(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+        retry = list(expired.filter(attempts__lt=model.MAX_ATTEMPTS).values_list("pk", flat=True))
+        lost = list(
+            model.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER).values_list(
+                "pk", flat=True
+            )
+        )
+        exhausted = list(expired.filter(attempts__gte=model.MAX_ATTEMPTS).values_list("pk", flat=True))
+        for pk in [*retry, *lost]:
+            kind.requeue(pk)
+        for pk in exhausted:
+            kind.fail(pk, ABANDONED_MESSAGE)
+        counts[label] = {"requeued": len(retry) + len(lost), "failed": len(exhausted)}
+    return counts

@@ -8,6 +8,15 @@ from mlops_gov import context
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _channel(path: str) -> str:
+    """Which door a request came through, as the audit trail names it."""
+    if path.startswith("/api/2.0/mlflow/"):
+        return "mlflow"
+    if path.startswith("/api/"):
+        return "api"
+    return "admin" if path.startswith("/admin/") else "web"
+
+
 class RequestIdMiddleware:
     """Give each request a correlation id (kept from ``X-Request-ID`` when well-formed) and an action context."""
 
@@ -18,9 +27,7 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_ID.match(incoming) else str(uuid.uuid4())
         request.request_id = request_id
-        channel = (
-            "api" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") else "web"
-        )
+        channel = _channel(request.path)
         # The actor is resolved lazily by the audit service from request.user (auth runs later in the chain).
         with context.acting(actor=_LazyUser(request), channel=channel, request_id=request_id):
             response = self.get_response(request)

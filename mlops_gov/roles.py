@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mlops_gov.context import applying_role_definitions
+
 ROLE_DATA_SCIENTIST = "data scientist"
 ROLE_ML_ENGINEER = "ML engineer"
 ROLE_APPROVER = "approver"
@@ -15,7 +17,8 @@ DOMAIN_APPS = ("registry", "assessments", "monitoring", "reports")
 
 # Which models each role may add/change (view is granted on every domain model to every role).
 _AUTHOR_MODELS = {
-    "registry": ["registeredmodel", "modelversion", "modelcard", "modelalias", "promotionrequest", "team"],
+    # Not "team": team membership grants edit rights on the team's models, so only administrators change it.
+    "registry": ["registeredmodel", "modelversion", "modelcard", "modelalias", "promotionrequest"],
     "assessments": ["assessment", "answer"],
     "monitoring": ["dataset", "datasetimport", "driftcheck", "monitoringconfig"],
     "reports": ["governancereport"],
@@ -67,14 +70,19 @@ def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
     }
     wanted = role_permissions(domain_models)
     counts: dict[str, int] = {}
+    with applying_role_definitions():
+        _apply(Group, Permission, wanted, counts)
+    return counts
+
+
+def _apply(group_model, permission_model, wanted: dict[str, list[str]], counts: dict[str, int]) -> None:
     for role, perm_names in wanted.items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _ = group_model.objects.get_or_create(name=role)
         perms = []
         for name in perm_names:
             app_label, codename = name.split(".", 1)
-            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            perm = permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
             if perm is not None:
                 perms.append(perm)
         group.permissions.set(perms)
         counts[role] = len(perms)
-    return counts

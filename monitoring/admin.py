@@ -3,13 +3,17 @@ are evidence and read-only (uploads and checks go through the services, from the
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from mlops_gov.errors import DomainError
+from mlops_gov.redaction import redact_urls
 from monitoring import services
 from monitoring.models import Alert, AlertRule, Dataset, Delivery, DriftCheck, MonitoringConfig, WebhookEndpoint
+from registry.audit_display import may_see_webhook_urls
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,17 +49,46 @@ class AlertAdmin(ReadOnlyAdmin):
     list_select_related = ["model", "version__model"]
 
 
+def _may_see_urls(request) -> bool:
+    return may_see_webhook_urls(request.user)
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "event", "channel", "target", "status", "attempts", "response_status"]
+    """Deliveries are evidence (read-only); a webhook target may carry a token, so it is shown whole only to those who
+    may edit webhooks (in the list, the form and the error text)."""
+
     list_filter = ["status", "channel", "event"]
     actions = ["retry_now"]
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("monitoring.change_alertrule")
 
+    def get_list_display(self, request):
+        target = "target" if _may_see_urls(request) else "target_redacted"
+        return ["created_at", "event", "channel", target, "status", "attempts", "response_status"]
+
+    def get_fields(self, request, obj=None):
+        names = [f.name for f in self.model._meta.fields if f.name != "id"]
+        if _may_see_urls(request):
+            return names
+        hidden = {"target": "target_redacted", "last_error": "last_error_redacted", "payload": "payload_redacted"}
+        return [hidden.get(name, name) for name in names]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return self.get_fields(request, obj)
+
+    @admin.display(description="target")
+    def target_redacted(self, obj):
+        return redact_urls(obj.target)
+
+    @admin.display(description="last error")
+    def last_error_redacted(self, obj):
+        return redact_urls(obj.last_error)
+
+    @admin.display(description="payload")
+    def payload_redacted(self, obj):
+        return json.dumps(redact_urls(obj.payload), sort_keys=True)
 
     @admin.action(description="Retry the selected failed or pending deliveries now")
     def retry_now(self, request, queryset):
@@ -152,9 +185,29 @@ class AuditedRoutingAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(AuditedRoutingAdmin):
+    """The secret is never shown again after it is set (its form field is write-only, and the read-only view of
+    those who may not edit has no secret at all); the URL, which may carry a token, is redacted for them."""
+
     form = WebhookEndpointForm
-    list_display = ["name", "url", "enabled", "created_at"]
     readonly_fields = ["created_at"]
+
+    def get_list_display(self, request):
+        url = "url" if _may_see_urls(request) else "url_redacted"
+        return ["name", url, "enabled", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj) or (obj is None and self.has_add_permission(request)):
+            return ["name", "url", "secret", "enabled", "created_at"]
+        return ["name", "url" if _may_see_urls(request) else "url_redacted", "enabled", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj) or (obj is None and self.has_add_permission(request)):
+            return ["created_at"]
+        return self.get_fields(request, obj)
+
+    @admin.display(description="URL")
+    def url_redacted(self, obj):
+        return redact_urls(obj.url)
 
 
 @admin.register(AlertRule)

@@ -12,8 +12,10 @@ class MonitoringConfig(AppConfig):
         )
         from monitoring.gates import drift_gate
         from monitoring.receivers import connect
+        from monitoring.services.sweep import register_job_kinds
         from registry.gates import register_gate
 
         register_gate("drift", drift_gate)
+        register_job_kinds()
         connect()
         checkpoint_sink.connect()

@@ -20,6 +20,7 @@ def drift_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
     check = latest_check(version=version)
     if check is None:
         return GateResult("drift", False, f"No succeeded drift check on {version}: upload a current batch and run one.")
+    evidence = {"drift_check": check.pk}
     max_age = timedelta(days=policy.max_drift_check_age_days)
     age = timezone.now() - check.finished_at
     if age > max_age:
@@ -28,6 +29,7 @@ def drift_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
             False,
             f"The latest drift check (#{check.pk}) finished {age.days} days ago; the policy allows "
             f"{policy.max_drift_check_age_days}.",
+            evidence=evidence,
         )
     if check.dataset_drift:
         return GateResult(
@@ -35,10 +37,12 @@ def drift_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
             False,
             f"The latest drift check (#{check.pk}) found dataset drift: {check.drifted_count} of "
             f"{check.column_count} columns (share {check.drift_share:.2f} >= {check.drift_share_threshold:.2f}).",
+            evidence=evidence,
         )
     return GateResult(
         "drift",
         True,
         f"Drift check #{check.pk} on {check.finished_at:%Y-%m-%d}: no dataset drift "
         f"({check.drifted_count} of {check.column_count} columns, share {check.drift_share:.2f}).",
+        evidence=evidence,
     )

@@ -293,4 +293,6 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:
-        return f"{self.event} -> {self.target} ({self.status})"
+        # Not the target: a webhook URL may carry a token, and this text shows wherever the delivery is named.
+        where = self.webhook.name if self.webhook_id and self.webhook else self.channel
+        return f"{self.event} -> {where} ({self.status})"

@@ -8,17 +8,16 @@ a failed delivery.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import http.client
 import json
 import socket
 import ssl
-import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from mlops_gov.redaction import redact_url
 from monitoring.domain import netguard
 
 SIGNATURE_HEADER = "X-MLOps-Gov-Signature"
@@ -68,17 +67,8 @@ class _Unresolved(Exception):
 
 
 def redacted_url(url: str) -> str:
-    """``scheme://host[:port]/…``: what a reader without the right to edit webhooks sees. Webhook URLs often carry
-    a token in their path or query (chat and incident tools do), and credentials may sit before the host."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    with contextlib.suppress(ValueError):  # a malformed port: leave it out
-        if parts.port is not None:
-            host = f"{host}:{parts.port}"
-    hidden = parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password
-    return f"{parts.scheme}://{host}/…" if hidden else f"{parts.scheme}://{host}/"
+    """``scheme://host[:port]/…`` (mlops_gov.redaction): what a reader without the right to edit webhooks sees."""
+    return redact_url(url)
 
 
 def validate_destination(url: str, *, allowed_networks: list[str], resolver: netguard.Resolver | None = None) -> None:

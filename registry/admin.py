@@ -3,6 +3,8 @@ actions with a confirmation page and comment; the audit trail is read-only."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -12,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from mlops_gov.errors import DomainError
 from registry import permissions, selectors, services
-from registry.audit import audit_record
+from registry.audit_display import current_user, shown_payload
 from registry.choices import Decision
 from registry.models import (
     AuditEvent,
@@ -59,29 +61,35 @@ class ServiceBackedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    """Team membership grants edit rights on the team's models, so every change to it is audited."""
+class TeamAdmin(ServiceBackedAdmin):
+    """Team membership grants edit rights on the team's models: only administrators change it, through the audited
+    team services (a member of staff with a role sees the teams, read-only)."""
 
     list_display = ["name"]
     filter_horizontal = ["members"]
     search_fields = ["name"]
 
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        members = form.cleaned_data.get("members", [])
+        if change:
+            services.team_update(team=obj, actor=request.user, name=form.cleaned_data["name"], members=members)
+        else:
+            obj.pk = services.team_create(name=form.cleaned_data["name"], members=members, actor=request.user).pk
+
     def save_related(self, request, form, formsets, change):
-        team = form.instance
-        before = {"name": form.initial.get("name"), "members": sorted(m.pk for m in form.initial.get("members", []))}
-        super().save_related(request, form, formsets, change)
-        after = {"name": team.name, "members": sorted(team.members.values_list("pk", flat=True))}
-        audit_record(
-            action="team.updated" if change else "team.created",
-            obj=team,
-            before=before if change else None,
-            after=after,
-            actor=request.user,
-        )
+        pass  # the members were set by the service in save_model
 
     def delete_model(self, request, obj):
-        audit_record(action="team.deleted", obj=obj, before={"name": obj.name}, actor=request.user)
-        super().delete_model(request, obj)
+        services.team_delete(team=obj, actor=request.user)
 
 
 @admin.register(RegisteredModel)
@@ -312,6 +320,32 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "channel"]
     search_fields = ["object_repr", "model_name", "actor_name", "request_id"]
     ordering = ["-sequence"]
+    # The stored payload (canonical) is not shown: before/after are shown as the reader may see them.
+    fields = [
+        "sequence",
+        "occurred_at",
+        "actor_name",
+        "request_id",
+        "channel",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "model_name",
+        "before_shown",
+        "after_shown",
+        "prev_hash",
+        "hash",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="before")
+    def before_shown(self, obj):
+        return json.dumps(shown_payload(obj.object_type, obj.before, current_user()), sort_keys=True)
+
+    @admin.display(description="after")
+    def after_shown(self, obj):
+        return json.dumps(shown_payload(obj.object_type, obj.after, current_user()), sort_keys=True)
 
     def has_add_permission(self, request):
         return False

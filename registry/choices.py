@@ -27,6 +27,11 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class Independence(models.TextChoices):
+    NONE = "none", "Any approver but the requester"
+    OUTSIDE_TEAM = "outside_team", "Approvers from outside the model's owner and team"
+
+
 class Decision(models.TextChoices):
     APPROVE = "approve", "Approve"
     REJECT = "reject", "Reject"

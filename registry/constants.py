@@ -10,6 +10,7 @@ DEFAULT_POLICIES = {
         "required_card_fields": ["intended_use"],
         "protected_aliases": [],
         "max_drift_check_age_days": 30,
+        "independence": "none",
     },
     "medium": {
         "approvals_required": 1,
@@ -18,6 +19,7 @@ DEFAULT_POLICIES = {
         "required_card_fields": ["intended_use", "training_data", "evaluation_data"],
         "protected_aliases": [],
         "max_drift_check_age_days": 30,
+        "independence": "none",
     },
     "high": {
         "approvals_required": 2,
@@ -26,6 +28,7 @@ DEFAULT_POLICIES = {
         "required_card_fields": list(MODEL_CARD_FIELDS),
         "protected_aliases": ["champion"],
         "max_drift_check_age_days": 30,
+        "independence": "outside_team",
     },
     "critical": {
         "approvals_required": 3,
@@ -34,5 +37,6 @@ DEFAULT_POLICIES = {
         "required_card_fields": list(MODEL_CARD_FIELDS),
         "protected_aliases": ["champion"],
         "max_drift_check_age_days": 7,
+        "independence": "outside_team",
     },
 }

@@ -78,8 +78,9 @@ DEMO_MODELS = [
 def seed(stdout) -> None:
     User = get_user_model()
     dana, eli = User.objects.get(username="dana"), User.objects.get(username="eli")
-    team, _ = Team.objects.get_or_create(name="Clinical ML")
-    team.members.add(dana, eli)
+    team = Team.objects.filter(name="Clinical ML").first()
+    if team is None:
+        team = services.team_create(name="Clinical ML", members=[dana, eli])
     for name, dataset, tier, goal, kpi in DEMO_MODELS:
         if RegisteredModel.objects.filter(name=name).exists():
             continue

@@ -36,6 +36,8 @@ class DecisionForm(forms.Form):
         max_length=5000,
         help_text="What you checked, or why you reject: the requester and the auditors read it.",
     )
+    # The evidence the page showed: an approval is refused if it changed meanwhile (registry.services.evidence).
+    evidence_hash = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 class AsOfForm(forms.Form):

@@ -8,7 +8,7 @@ A gate named by a policy but not installed fails with a reason: gates are never 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ class GateResult:
     # False when the gate passed only because the policy configures nothing for it (e.g. no metric thresholds):
     # pages show it as "not configured", not as a green pass.
     configured: bool = True
+    # The ids of what the gate judged (e.g. {"assessment": 12}): an approval binds to them (registry.domain.evidence).
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,18 +66,24 @@ def model_card_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResul
     required = list(policy.required_card_fields or [])
     if card is None:
         return GateResult("model_card", False, "The version has no model card.")
+    evidence = {"model_card": card.pk, "card_revision": card.revision}
     if not required:
-        return GateResult("model_card", True, "The policy requires no model-card fields.", configured=False)
+        return GateResult(
+            "model_card", True, "The policy requires no model-card fields.", configured=False, evidence=evidence
+        )
     missing = [f for f in required if not str(getattr(card, f, "") or "").strip()]
     if missing:
-        return GateResult("model_card", False, f"Model card fields missing: {', '.join(missing)}.")
-    return GateResult("model_card", True, f"All {len(required)} required model-card fields are filled in.")
+        return GateResult("model_card", False, f"Model card fields missing: {', '.join(missing)}.", evidence=evidence)
+    return GateResult(
+        "model_card", True, f"All {len(required)} required model-card fields are filled in.", evidence=evidence
+    )
 
 
 def metrics_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
     thresholds = policy.metric_thresholds or {}
+    evidence = {"version": version.pk, "metrics": {m: (version.metrics or {}).get(m) for m in sorted(thresholds)}}
     if not thresholds:
-        return GateResult("metrics", True, "The policy sets no metric thresholds.", configured=False)
+        return GateResult("metrics", True, "The policy sets no metric thresholds.", configured=False, evidence=evidence)
     failures, passes = [], []
     for metric, bound in sorted(thresholds.items()):
         value = (version.metrics or {}).get(metric)
@@ -89,8 +97,8 @@ def metrics_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
         else:
             passes.append(f"{metric}={value:g}")
     if failures:
-        return GateResult("metrics", False, "Below threshold: " + "; ".join(failures) + ".")
-    return GateResult("metrics", True, "Thresholds met: " + ", ".join(passes) + ".")
+        return GateResult("metrics", False, "Below threshold: " + "; ".join(failures) + ".", evidence=evidence)
+    return GateResult("metrics", True, "Thresholds met: " + ", ".join(passes) + ".", evidence=evidence)
 
 
 register_gate("model_card", model_card_gate)

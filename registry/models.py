@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from registry.choices import Decision, RequestKind, RequestStatus, RiskTier, Stage
+from registry.choices import Decision, Independence, RequestKind, RequestStatus, RiskTier, Stage
 from registry.expressions import CanonicalValue
 
 name_validator = RegexValidator(
@@ -96,6 +96,8 @@ class ModelCard(models.Model):
     metrics = models.TextField(blank=True)
     ethical_considerations = models.TextField(blank=True)
     caveats = models.TextField(blank=True)
+    # Raised by every change of the card's text: a promotion request's evidence names the revision its gate judged.
+    revision = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -162,6 +164,13 @@ class PromotionPolicy(models.Model):
         default=dict, blank=True, help_text='e.g. {"accuracy": {"min": 0.8}, "rmse": {"max": 50}}'
     )
     protected_aliases = models.JSONField(default=list, blank=True, help_text='e.g. ["champion"]')
+    independence = models.CharField(
+        max_length=16,
+        choices=Independence.choices,
+        default=Independence.NONE,
+        help_text="Who may approve besides 'not the requester' (four-eyes, always): 'outside the model's team' "
+        "refuses the model's owner and the members of its team.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -222,6 +231,8 @@ class PromotionRequest(models.Model):
     gate_results = models.JSONField(default=list, blank=True)
     gates_passed = models.BooleanField(default=False)
     gates_evaluated_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the evidence snapshot the gate results were judged on (registry.domain.evidence).
+    evidence_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closing_note = models.TextField(blank=True)
@@ -253,13 +264,18 @@ class Approval(models.Model):
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=8, choices=Decision.choices)
     comment = models.TextField(blank=True)
+    # The evidence snapshot this decision was taken on: an approval counts only while the request's evidence is this.
+    evidence_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(approver=F("requester")), name="registry_four_eyes_not_requester"),
-            models.UniqueConstraint(fields=["request", "approver"], name="registry_one_decision_per_approver"),
+            # One decision per approver on each evidence snapshot: new evidence voids the approvals and asks again.
+            models.UniqueConstraint(
+                fields=["request", "approver", "evidence_hash"], name="registry_one_decision_per_approver_and_evidence"
+            ),
         ]
 
     def __str__(self) -> str:

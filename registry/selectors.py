@@ -6,12 +6,12 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from mlops_gov.errors import ConflictError
-from registry.choices import MODEL_CARD_FIELDS, RequestStatus, Stage
+from registry.choices import MODEL_CARD_FIELDS, Independence, RequestStatus, Stage
 from registry.filters import (
     AUDIT_ORDERING,
     MODEL_ORDERING,
@@ -79,9 +79,14 @@ def policy_for(model: RegisteredModel) -> PromotionPolicy:
     return policy
 
 
+def protected_aliases(risk_tier: str) -> set[str]:
+    """The aliases that move only through an approved promotion request at this risk tier."""
+    policy = PromotionPolicy.objects.filter(risk_tier=risk_tier).first()
+    return set(policy.protected_aliases or []) if policy is not None else set()
+
+
 def is_protected_alias(model: RegisteredModel, alias: str) -> bool:
-    policy = PromotionPolicy.objects.filter(risk_tier=model.risk_tier).first()
-    return policy is not None and alias in (policy.protected_aliases or [])
+    return alias in protected_aliases(model.risk_tier)
 
 
 def request_list(*, status: str = "") -> QuerySet[PromotionRequest]:
@@ -94,8 +99,17 @@ def request_list(*, status: str = "") -> QuerySet[PromotionRequest]:
 
 
 def requests_awaiting(user) -> QuerySet[PromotionRequest]:
-    """Open requests this approver may still decide: not their own, not already voted on."""
-    return request_list(status=RequestStatus.OPEN).exclude(requested_by=user).exclude(decisions__approver=user)
+    """Open requests this approver may still decide: not their own, not already decided by them on the current
+    evidence, and none where the tier's independence rule excludes them (their own or their team's models)."""
+    decided = Approval.objects.filter(request=OuterRef("pk"), approver=user, evidence_hash=OuterRef("evidence_hash"))
+    independent_tiers = PromotionPolicy.objects.filter(independence=Independence.OUTSIDE_TEAM).values("risk_tier")
+    return (
+        request_list(status=RequestStatus.OPEN)
+        .exclude(requested_by=user)
+        .exclude(Exists(decided))
+        .exclude(version__model__risk_tier__in=independent_tiers, version__model__owner=user)
+        .exclude(version__model__risk_tier__in=independent_tiers, version__model__team__members=user)
+    )
 
 
 def audit_list() -> QuerySet[AuditEvent]:
@@ -229,9 +243,10 @@ def applied_summary(request: PromotionRequest) -> dict[str, Any]:
 
 
 def approval_progress(request: PromotionRequest) -> tuple[int, int]:
-    """(distinct approvals from people other than the requester, approvals needed now)."""
+    """(distinct approvals that count: from people other than the requester, given on the request's current
+    evidence; approvals needed now)."""
     approvals = (
-        request.decisions.filter(decision="approve")
+        request.decisions.filter(decision="approve", evidence_hash=request.evidence_hash)
         .exclude(approver_id=request.requested_by_id)
         .values("approver")
         .distinct()
@@ -240,6 +255,11 @@ def approval_progress(request: PromotionRequest) -> tuple[int, int]:
     policy = PromotionPolicy.objects.filter(risk_tier=request.version.model.risk_tier).first()
     needed = max(request.approvals_required, policy.approvals_required if policy else 0)
     return approvals, needed
+
+
+def voided_approvals(request: PromotionRequest) -> int:
+    """Approvals given on evidence the request no longer has: they do not count."""
+    return request.decisions.filter(decision="approve").exclude(evidence_hash=request.evidence_hash).count()
 
 
 # --- approvals inbox and the evidence behind a request --------------------------------------------------------------
@@ -333,14 +353,20 @@ def eligible_approvers(request: PromotionRequest) -> QuerySet:
     holders = Q(is_superuser=True)
     if perm is not None:
         holders |= Q(groups__permissions=perm) | Q(user_permissions=perm)
-    return (
+    decided = Approval.objects.filter(request=request, approver=OuterRef("pk"), evidence_hash=request.evidence_hash)
+    users = (
         get_user_model()
         .objects.filter(holders, is_active=True)
         .exclude(pk=request.requested_by_id)
-        .exclude(approvals__request=request)
-        .distinct()
-        .order_by("pk")
+        .exclude(Exists(decided))
     )
+    model = request.version.model
+    policy = policy_of(model)
+    if policy is not None and policy.independence == Independence.OUTSIDE_TEAM:
+        users = users.exclude(pk=model.owner_id)
+        if model.team_id is not None:
+            users = users.exclude(teams=model.team_id)
+    return users.distinct().order_by("pk")
 
 
 def my_requests(user, *, status: str = "") -> QuerySet[PromotionRequest]:

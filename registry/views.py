@@ -19,7 +19,8 @@ from mlops_gov.access import permission_required
 from mlops_gov.csv_export import iter_csv
 from mlops_gov.errors import DomainError, PermissionError_
 from registry import permissions, selectors, services
-from registry.audit import audit_head, audit_record, audit_verify, checkpoints
+from registry.audit import audit_head, audit_verify, checkpoints
+from registry.audit_display import shown_payload
 from registry.choices import RequestKind, RequestStatus, Stage
 from registry.domain import lifecycle
 from registry.forms import (
@@ -104,7 +105,9 @@ def _request_context(request, promotion: PromotionRequest, form: DecisionForm | 
         promotion.status == RequestStatus.OPEN
         and permissions.can_decide(user)
         and promotion.requested_by_id != user.pk
-        and not any(d.approver_id == user.pk for d in promotion.decisions.all())
+        and not any(
+            d.approver_id == user.pk and d.evidence_hash == promotion.evidence_hash for d in promotion.decisions.all()
+        )
     )
     evidence = selectors.request_evidence(promotion)
     return {
@@ -116,6 +119,7 @@ def _request_context(request, promotion: PromotionRequest, form: DecisionForm | 
         and (permissions.can_edit_model(user, promotion.version.model) or permissions.can_decide(user)),
         "approvals": evidence["approvals"][0],
         "approvals_needed": evidence["approvals"][1],
+        "voided": selectors.voided_approvals(promotion),
         "evidence": evidence,
     }
 
@@ -144,6 +148,7 @@ def request_decide(request, pk: int):
                 actor=request.user,
                 decision=form.cleaned_data["decision"],
                 comment=form.cleaned_data["comment"],
+                evidence_hash=form.cleaned_data["evidence_hash"],
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
@@ -231,13 +236,8 @@ def audit_export(request):
     if not filterset.is_valid():
         messages.error(request, f"Nothing exported: {_filter_errors(filterset)}")
         return redirect(f"{reverse('registry:audit-list')}?{request.GET.urlencode()}")
-    applied = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
-    described = ", ".join(f"{k}={v}" for k, v in applied.items())
-    audit_record(
-        action="audit.exported",
-        object_type="audit",
-        object_repr=f"CSV export ({described})" if described else "CSV export",
-    )
+    # A read, not a state change: it writes no audit event (the request log keeps its request id).
+    user = request.user
     rows = (
         (
             e.sequence,
@@ -250,8 +250,8 @@ def audit_export(request):
             e.object_id,
             e.object_repr,
             e.model_name,
-            e.before,
-            e.after,
+            shown_payload(e.object_type, e.before, user),
+            shown_payload(e.object_type, e.after, user),
             e.prev_hash,
             e.hash,
         )

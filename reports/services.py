@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,25 @@ def _render(template: str, context: dict[str, Any], *, variant: str, pdf: bool) 
     xmp = cp.to_xmp(signed) if signed is not None else None
     data = rendering.html_to_pdf(html, variant=variant, xmp=xmp) if pdf else b""
     return RenderedReport(pdf=data, html=html, context=context)
+
+
+def report_export_record(
+    *, rendered: RenderedReport, version: ModelVersion | None, variant: str, destination: str
+) -> None:
+    """Audit an on-demand PDF (not stored) handed out by any door: its SHA-256 and the chain head it printed, so a
+    copy shown later can be matched to the trail. Pages and the CLI both come here (``report.exported``)."""
+    audit_record(
+        action="report.exported",
+        object_type="reports.governancereport",
+        object_repr=f"{'portfolio' if version is None else str(version)} to {destination}"[:300],
+        model=version.model if version is not None else None,
+        after={
+            "sha256": hashlib.sha256(rendered.pdf).hexdigest(),
+            "size_bytes": len(rendered.pdf),
+            "variant": variant,
+            "chain_sequence": rendered.context["chain"]["sequence"],
+        },
+    )
 
 
 # --- stored reports ---------------------------------------------------------------------------------------------------
@@ -139,10 +159,28 @@ def report_request(
     return report
 
 
-def report_generate(*, report_id: int) -> GovernanceReport | None:
-    """Render and store one queued report (idempotent: a second delivery finds it claimed or finished)."""
+def report_enqueue(report_id: int) -> None:
+    """(Re-)queue the rendering of a stored report (the job sweep calls this for one whose worker died)."""
+    tasks.generate_report.delay(report_id)
+
+
+@transaction.atomic
+def report_fail(*, report_id: int, message: str) -> None:
+    """End a report failed with its reason (audited), unless it already succeeded."""
+    GovernanceReport.mark_failed(report_id, message)
+    report = GovernanceReport.objects.select_related("model").get(pk=report_id)
+    if report.status == JobStatus.FAILED:
+        audit_record(action="report.failed", obj=report, model=report.model, after={"error": message[:500]})
+
+
+def report_generate(*, report_id: int, hold_seconds: float = 0) -> GovernanceReport | None:
+    """Render and store one queued report (idempotent: a second delivery finds it claimed or finished).
+
+    ``hold_seconds`` pauses after the claim: a crash drill (kill the worker mid-report) needs a report that lasts."""
     if not GovernanceReport.claim(report_id):
         return None
+    if hold_seconds:
+        time.sleep(min(float(hold_seconds), 600.0))
     report = GovernanceReport.objects.select_related("version__model", "requested_by").get(pk=report_id)
     try:
         GovernanceReport.set_progress(report.pk, 10)

@@ -23,7 +23,7 @@ HARD_LIMIT_SECONDS = 6 * 60
     soft_time_limit=SOFT_LIMIT_SECONDS,
     time_limit=HARD_LIMIT_SECONDS,
 )
-def generate_report(report_id: int) -> str:
+def generate_report(report_id: int, hold_seconds: float = 0) -> str:
     from reports import services
 
     report = GovernanceReport.objects.select_related("requested_by").filter(pk=report_id).first()
@@ -31,7 +31,7 @@ def generate_report(report_id: int) -> str:
         return "missing"
     with context.acting(channel="task", actor=report.requested_by):
         try:
-            done = services.report_generate(report_id=report_id)
+            done = services.report_generate(report_id=report_id, hold_seconds=hold_seconds)
         except SoftTimeLimitExceeded:
             GovernanceReport.mark_failed(report_id, f"Rendering took longer than {SOFT_LIMIT_SECONDS} s and stopped.")
             return "timeout"

@@ -71,7 +71,9 @@ def model_pdf(request, name: str):
         version=version, generated_by=request.user.get_username(), variant=_variant(request)
     )
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in model.name)[:80]
-    return _pdf_response(rendered.pdf, f"governance-report-{safe}-v{version.version}.pdf")
+    filename = f"governance-report-{safe}-v{version.version}.pdf"
+    services.report_export_record(rendered=rendered, version=version, variant=_variant(request), destination=filename)
+    return _pdf_response(rendered.pdf, filename)
 
 
 @login_required
@@ -136,6 +138,9 @@ def portfolio_preview(request):
 def portfolio_pdf(request):
     _portfolio_reader(request)
     rendered = services.portfolio_report_render(generated_by=request.user.get_username(), variant=_variant(request))
+    services.report_export_record(
+        rendered=rendered, version=None, variant=_variant(request), destination="portfolio-report.pdf"
+    )
     return _pdf_response(rendered.pdf, "portfolio-report.pdf")
 
 

@@ -5,6 +5,7 @@ each in one transaction with its audit event. Maths lives in ``monitoring.domain
 The modules follow the app's seams; the names below are the app's public write API, so callers import
 ``from monitoring import services`` and stay unaware of the split."""
 
+from mlops_gov.jobs import REQUEUE_QUEUED_AFTER
 from monitoring.services.alerts import (
     DELIVERY_MAX_ATTEMPTS,
     alert_raise,
@@ -41,7 +42,7 @@ from monitoring.services.routing import (
 )
 from monitoring.services.shards import fan_out, merge, shard_fail, shard_run
 from monitoring.services.storage import feature_specs, frame_to_parquet, read_frame, read_profile
-from monitoring.services.sweep import REQUEUE_QUEUED_AFTER, stale_data_alerts, sweep
+from monitoring.services.sweep import stale_data_alerts, sweep
 
 __all__ = [
     "DELIVERY_MAX_ATTEMPTS",

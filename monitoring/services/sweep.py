@@ -1,13 +1,14 @@
-"""The periodic sweep (celery beat): recover abandoned checks, run due checks, retry deliveries, stale-data alerts."""
+"""The periodic sweep (celery beat): recover abandoned jobs of every kind, run due checks, retry deliveries,
+stale-data alerts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from mlops_gov.jobs import Job, JobStatus
+from mlops_gov.jobs import register_job_kind, sweep_jobs
 from monitoring import selectors, tasks
 from monitoring.models import (
     AlertKind,
@@ -26,27 +27,17 @@ from monitoring.services.shards import shard_fail
 from registry.choices import Stage
 from registry.models import ModelVersion
 
-REQUEUE_QUEUED_AFTER = timedelta(minutes=10)
-
 
 def sweep(*, now=None) -> dict[str, int]:
-    """The periodic sweep: recover abandoned checks, run due checks, retry deliveries, raise stale-data alerts."""
+    """The periodic sweep: recover abandoned jobs (mlops_gov.jobs.sweep_jobs: every registered kind), run due checks,
+    retry deliveries, raise stale-data alerts."""
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "checks_created": 0, "deliveries": 0, "stale": 0}
-    # Jobs whose worker died: re-run while attempts remain, fail the rest.
-    lost = "The worker stopped while running this {} (killed or timed out) too many times."
-    for job_model, enqueue, fail, noun in (
-        (DriftCheck, enqueue_check, lambda pk, m: check_fail(check_id=pk, message=m), "check"),
-        (DatasetImport, enqueue_import, lambda pk, m: dataset_import_fail(import_id=pk, message=m), "import"),
-        (DriftCheckShard, _enqueue_shard, lambda pk, m: shard_fail(shard_id=pk, message=m), "part of a check"),
-    ):
-        requeued, failed = _recover(job_model, now=now)
-        for pk in requeued:
-            enqueue(pk)
-        for pk in failed:
-            fail(pk, lost.format(noun))
-        counts["requeued"] += len(requeued)
-        counts["failed"] += len(failed)
+    # Jobs of every kind whose worker died (drift checks and their parts, imports, reports: mlops_gov.jobs): re-run
+    # while attempts remain, fail the rest.
+    for kind in sweep_jobs(now=now).values():
+        counts["requeued"] += kind["requeued"]
+        counts["failed"] += kind["failed"]
     # Current batches of production versions that never got a check (e.g. uploaded with checks off, or lost).
     due = Dataset.objects.filter(
         kind=DatasetKind.CURRENT,
@@ -74,15 +65,24 @@ def _enqueue_shard(shard_id: int) -> None:
     tasks.enqueue_drift_shards([shard_id])
 
 
-def _recover(job_model: type[Job], *, now: datetime) -> tuple[list[int], list[int]]:
-    """Ids to queue again (lease expired with attempts left, or queued too long) and ids to fail (no attempts left)."""
-    expired = Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
-    requeue = job_model.objects.filter(
-        (expired & Q(attempts__lt=job_model.MAX_ATTEMPTS))
-        | Q(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER)
+_LOST = "The worker stopped while running this {} (killed or timed out) too many times."
+
+
+def register_job_kinds() -> None:
+    """The monitoring app's job kinds, for the one job sweep (called from ``MonitoringConfig.ready``)."""
+    register_job_kind(
+        DriftCheck, requeue=enqueue_check, fail=lambda pk, _m: check_fail(check_id=pk, message=_LOST.format("check"))
     )
-    give_up = job_model.objects.filter(expired, attempts__gte=job_model.MAX_ATTEMPTS)
-    return list(requeue.values_list("pk", flat=True)), list(give_up.values_list("pk", flat=True))
+    register_job_kind(
+        DatasetImport,
+        requeue=enqueue_import,
+        fail=lambda pk, _m: dataset_import_fail(import_id=pk, message=_LOST.format("import")),
+    )
+    register_job_kind(
+        DriftCheckShard,
+        requeue=_enqueue_shard,
+        fail=lambda pk, _m: shard_fail(shard_id=pk, message=_LOST.format("part of a check")),
+    )
 
 
 def stale_data_alerts(*, now=None) -> int:

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry import limits
+from registry.audit_display import shown_payload
 from registry.choices import MODEL_CARD_FIELDS, Decision, RequestKind, RiskTier, Stage
 from registry.models import (
     Approval,
@@ -190,7 +191,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Approval
-        fields = ["approver", "decision", "comment", "created_at"]
+        fields = ["approver", "decision", "comment", "evidence_hash", "created_at"]
 
 
 class PromotionRequestOutSerializer(serializers.ModelSerializer):
@@ -214,6 +215,7 @@ class PromotionRequestOutSerializer(serializers.ModelSerializer):
             "gate_results",
             "gates_passed",
             "gates_evaluated_at",
+            "evidence_hash",
             "decisions",
             "created_at",
             "closed_at",
@@ -231,6 +233,13 @@ class PromotionRequestInSerializer(serializers.Serializer):
 
 class DecisionInSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    evidence_hash = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text="The request's evidence_hash you reviewed: an approval is refused (409) if the evidence changed.",
+    )
 
 
 class DecisionChoiceSerializer(DecisionInSerializer):
@@ -269,6 +278,16 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "hash",
         ]
 
+    def to_representation(self, instance: AuditEvent) -> dict:
+        # The stored payload is hashed and never changes: a webhook URL is redacted as it is shown, for whoever may
+        # not edit webhooks (registry.audit_display).
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for key in ("before", "after"):
+            data[key] = shown_payload(instance.object_type, data[key], user)
+        return data
+
 
 class PolicySerializer(serializers.ModelSerializer):
     class Meta:
@@ -284,5 +303,6 @@ class PolicySerializer(serializers.ModelSerializer):
             "required_card_fields",
             "metric_thresholds",
             "protected_aliases",
+            "independence",
             "updated_at",
         ]

@@ -251,7 +251,13 @@ class PromotionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def _decide(self, request, pk, decision: str):
         data = _validated(s.DecisionInSerializer, request.data)
         promotion = get_object_or_404(PromotionRequest, pk=pk)
-        services.promotion_decide(request=promotion, actor=request.user, decision=decision, comment=data["comment"])
+        services.promotion_decide(
+            request=promotion,
+            actor=request.user,
+            decision=decision,
+            comment=data["comment"],
+            evidence_hash=data["evidence_hash"],
+        )
         return Response(s.PromotionRequestOutSerializer(selectors.request_list().get(pk=pk)).data)
 
     @extend_schema(request=s.DecisionInSerializer, responses=s.PromotionRequestOutSerializer)

@@ -13,7 +13,6 @@ from registry.services.catalogue import (
     model_delete,
     model_rename,
     model_update,
-    team_create,
     version_create,
     version_delete,
     version_update,
@@ -35,6 +34,7 @@ from registry.services.promotions import (
     promotion_withdraw,
 )
 from registry.services.stages import alias_delete, alias_set, version_transition
+from registry.services.teams import team_create, team_delete, team_update
 
 __all__ = [
     "MODEL_EDITABLE",
@@ -60,6 +60,8 @@ __all__ = [
     "promotion_withdraw",
     "snapshot",
     "team_create",
+    "team_delete",
+    "team_update",
     "validate_source",
     "version_create",
     "version_delete",

@@ -12,7 +12,7 @@ from mlops_gov.errors import ConflictError, DomainError
 from registry import permissions
 from registry.audit import audit_record
 from registry.choices import MODEL_CARD_FIELDS, RequestStatus, Stage
-from registry.models import ModelCard, ModelVersion, PromotionRequest, RegisteredModel, Team
+from registry.models import ModelCard, ModelVersion, PromotionRequest, RegisteredModel
 from registry.services.common import (
     MODEL_EDITABLE,
     RISK_ORDER,
@@ -23,19 +23,7 @@ from registry.services.common import (
     snapshot,
     validate_source,
 )
-
-# --- teams ----------------------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def team_create(*, name: str, members=(), actor=None) -> Team:
-    team = Team(name=name)
-    full_clean(team)
-    team.save()
-    team.members.set(members)
-    audit_record(action="team.created", obj=team, after={"name": name, "members": [m.pk for m in members]}, actor=actor)
-    return team
-
+from registry.services.stages import drop_newly_protected_aliases, protected_aliases
 
 # --- registered models ----------------------------------------------------------------------------------------------
 
@@ -72,12 +60,21 @@ def model_update(*, model: RegisteredModel, actor, **changes: Any) -> Registered
             bool(actor.is_superuser),
             "Lowering a model's risk tier relaxes its promotion policy: only an administrator may do it.",
         )
+    old_tier = model.risk_tier
     before = snapshot(model, tuple(changes))
     for key, value in changes.items():
         setattr(model, key, value)
     full_clean(model)
+    after = snapshot(model, tuple(changes))
+    if after == before:
+        return model  # nothing changed: no write, no event
     model.save()
-    audit_record(action="model.updated", obj=model, before=before, after=snapshot(model, tuple(changes)), actor=actor)
+    audit_record(action="model.updated", obj=model, before=before, after=after, actor=actor)
+    if model.risk_tier != old_tier:
+        was_protected = protected_aliases(old_tier)
+        drop_newly_protected_aliases(
+            models=[model], was_protected=was_protected, actor=actor, reason=f"risk tier {model.risk_tier}"
+        )
     return model
 
 
@@ -154,10 +151,11 @@ def version_update(*, version: ModelVersion, actor, **changes: Any) -> ModelVers
     for key, value in changes.items():
         setattr(version, key, value)
     full_clean(version)
+    after = snapshot(version, tuple(changes))
+    if after == before:
+        return version  # nothing changed: no write, no event
     version.save()
-    audit_record(
-        action="version.updated", obj=version, before=before, after=snapshot(version, tuple(changes)), actor=actor
-    )
+    audit_record(action="version.updated", obj=version, before=before, after=after, actor=actor)
     return version
 
 
@@ -168,6 +166,16 @@ def version_delete(*, version: ModelVersion, actor) -> None:
         raise ConflictError("A production version cannot be deleted; archive it first.")
     if version.promotion_requests.exists():
         raise ConflictError("A version with promotion history cannot be deleted (it is evidence); archive it.")
+    # Its aliases go with it (cascade): each removal is recorded like any other alias deletion.
+    for alias in version.aliases.order_by("alias"):
+        audit_record(
+            action="alias.deleted",
+            obj=alias,
+            model=version.model,
+            before={"alias": alias.alias, "version": version.version},
+            after={"reason": "version deleted"},
+            actor=actor,
+        )
     audit_record(action="version.deleted", obj=version, before=snapshot(version), actor=actor)
     version.delete()
 
@@ -182,6 +190,10 @@ def card_update(*, version: ModelVersion, actor, **changes: str) -> ModelCard:
     before = snapshot(card, tuple(changes))
     for key, value in changes.items():
         setattr(card, key, value or "")
+    after = snapshot(card, tuple(changes))
+    if after == before:
+        return card  # nothing changed: no new revision, no event
+    card.revision += 1  # a new revision: approvals given on the previous one no longer count
     card.save()
-    audit_record(action="card.updated", obj=card, model=version.model, before=before, after=changes, actor=actor)
+    audit_record(action="card.updated", obj=card, model=version.model, before=before, after=after, actor=actor)
     return card

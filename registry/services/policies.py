@@ -9,8 +9,9 @@ from django.db import transaction
 from mlops_gov.errors import ConflictError
 from registry.audit import audit_record
 from registry.constants import DEFAULT_POLICIES
-from registry.models import PromotionPolicy
+from registry.models import PromotionPolicy, RegisteredModel
 from registry.services.common import full_clean, require, snapshot
+from registry.services.stages import drop_newly_protected_aliases
 
 # --- policies -------------------------------------------------------------------------------------------------------
 
@@ -18,13 +19,22 @@ from registry.services.common import full_clean, require, snapshot
 @transaction.atomic
 def policy_update(*, policy: PromotionPolicy, actor, **changes: Any) -> PromotionPolicy:
     require(bool(actor and actor.is_superuser), "Only administrators may edit promotion policies.")
+    policy = PromotionPolicy.objects.select_for_update().get(pk=policy.pk)
+    was_protected = set(policy.protected_aliases or [])
     before = snapshot(policy, tuple(changes))
     for key, value in changes.items():
         setattr(policy, key, value)
     full_clean(policy)
+    after = snapshot(policy, tuple(changes))
+    if after == before:
+        return policy  # nothing changed: no write, no event
     policy.save()
-    audit_record(
-        action="policy.updated", obj=policy, before=before, after=snapshot(policy, tuple(changes)), actor=actor
+    audit_record(action="policy.updated", obj=policy, before=before, after=after, actor=actor)
+    drop_newly_protected_aliases(
+        models=RegisteredModel.objects.filter(risk_tier=policy.risk_tier).order_by("name"),
+        was_protected=was_protected,
+        actor=actor,
+        reason=f"policy of risk tier {policy.risk_tier}",
     )
     return policy
 

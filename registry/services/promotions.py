@@ -11,18 +11,13 @@ from registry import permissions
 from registry.audit import audit_record
 from registry.choices import Decision, RequestKind, RequestStatus, Stage
 from registry.domain import lifecycle
-from registry.gates import evaluate_gates
 from registry.models import Approval, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
 from registry.selectors import is_protected_alias, policy_for
+from registry.services import evidence
 from registry.services.common import require
 from registry.services.stages import alias_set, move_stage, version_transition
 
 # --- promotion requests (four-eyes) ---------------------------------------------------------------------------------
-
-
-def _gate_snapshot(version: ModelVersion, policy: PromotionPolicy) -> tuple[list[dict], bool]:
-    results = evaluate_gates(version, policy)
-    return [r.as_dict() for r in results], all(r.passed for r in results)
 
 
 @transaction.atomic
@@ -57,7 +52,7 @@ def promotion_request_create(
     if existing is not None:
         return existing, False
     policy = policy_for(model)
-    results, passed = _gate_snapshot(version, policy)
+    found = evidence.evaluate(version, policy)
     request = PromotionRequest.objects.create(
         version=version,
         kind=kind,
@@ -65,9 +60,10 @@ def promotion_request_create(
         requested_by=actor,
         justification=justification.strip(),
         approvals_required=policy.approvals_required,
-        gate_results=results,
-        gates_passed=passed,
+        gate_results=found.results,
+        gates_passed=found.passed,
         gates_evaluated_at=timezone.now(),
+        evidence_hash=found.digest,
     )
     audit_record(
         action="promotion.requested",
@@ -78,7 +74,8 @@ def promotion_request_create(
             "target": request.target_label,
             "justification": request.justification,
             "approvals_required": request.approvals_required,
-            "gates": results,
+            "gates": found.results,
+            "evidence_hash": found.digest,
         },
         actor=actor,
     )
@@ -91,8 +88,12 @@ def _audit_refusal(request: PromotionRequest, actor, reason: str, action: str = 
         audit_record(action=action, obj=request, model=request.version.model, after={"reason": reason}, actor=actor)
 
 
-def promotion_decide(*, request: PromotionRequest, actor, decision: str, comment: str = "") -> PromotionRequest:
-    """Approve or reject. Four-eyes: never the requester, whatever route or group membership."""
+def promotion_decide(
+    *, request: PromotionRequest, actor, decision: str, comment: str = "", evidence_hash: str = ""
+) -> PromotionRequest:
+    """Approve or reject. Four-eyes: never the requester, whatever route or group membership; the policy's
+    independence rule on top. An approval approves the request's current evidence: it is refused while a gate fails
+    or when ``evidence_hash`` (what the approver was shown, if the caller passes it) is no longer current."""
     if decision not in Decision.values:
         raise DomainError(f"Decision must be one of: {', '.join(Decision.values)}.")
     if not permissions.can_decide(actor):
@@ -101,14 +102,29 @@ def promotion_decide(*, request: PromotionRequest, actor, decision: str, comment
     if actor.pk == request.requested_by_id:
         _audit_refusal(request, actor, "four-eyes: the requester cannot decide their own request")
         raise PermissionError_("Four-eyes rule: you cannot approve or reject your own promotion request.")
+    model = RegisteredModel.objects.select_related("team").get(pk=request.version.model_id)
+    problem = evidence.independence_problem(actor, model, policy_for(model)) if decision == Decision.APPROVE else ""
+    if problem:
+        _audit_refusal(request, actor, problem)
+        raise PermissionError_(f"Independence rule: {INDEPENDENCE_MESSAGE}")
     try:
-        return _with_deadlock_retry(
-            lambda: _decide_locked(request_pk=request.pk, actor=actor, decision=decision, comment=comment)
+        request, refusal = _with_deadlock_retry(
+            lambda: _decide_locked(
+                request_pk=request.pk, actor=actor, decision=decision, comment=comment, seen=evidence_hash
+            )
         )
     except IntegrityError:
         # The database constraint is the last line: a self-approval or double vote that slipped through.
         _audit_refusal(request, actor, "refused by a database constraint (duplicate decision or four-eyes)")
         raise ConflictError("This decision was refused: you have already decided this request.") from None
+    if refusal:
+        raise ConflictError(refusal)  # the refreshed gate results were stored; nothing was decided
+    return request
+
+
+INDEPENDENCE_MESSAGE = (
+    "this model's risk tier needs an approver from outside its owner and team; ask an approver from another team."
+)
 
 
 def _with_deadlock_retry(work, attempts: int = 3):
@@ -125,7 +141,9 @@ def _with_deadlock_retry(work, attempts: int = 3):
 
 
 @transaction.atomic
-def _decide_locked(*, request_pk: int, actor, decision: str, comment: str) -> PromotionRequest:
+def _decide_locked(*, request_pk: int, actor, decision: str, comment: str, seen: str) -> tuple[PromotionRequest, str]:
+    """Returns ``(request, refusal)``: a refusal is a message for an approval that cannot be taken on the current
+    evidence (the re-evaluated gates are kept, and audited when they changed)."""
     request = (
         PromotionRequest.objects.select_for_update().select_related("version__model", "requested_by").get(pk=request_pk)
     )
@@ -136,13 +154,36 @@ def _decide_locked(*, request_pk: int, actor, decision: str, comment: str) -> Pr
     # Lock order everywhere: request -> model -> versions -> audit head; taking the model lock before the first audit
     # append avoids a deadlock with a concurrent stage move on the same model.
     RegisteredModel.objects.select_for_update().filter(pk=request.version.model_id).first()
-    if request.decisions.filter(approver=actor).exists():
+    model = request.version.model
+    policy = policy_for(model)
+    if decision == Decision.APPROVE and evidence.independence_problem(actor, model, policy):
+        raise PermissionError_(f"Independence rule: {INDEPENDENCE_MESSAGE}")
+    shown = request.evidence_hash
+    if decision == Decision.APPROVE:
+        found = evidence.evaluate(request.version, policy)
+        evidence.store(request, found, actor=actor)
+    if request.decisions.filter(approver=actor, evidence_hash=request.evidence_hash).exists():
         raise ConflictError("You have already decided this request; a second vote from the same person is refused.")
+    if decision == Decision.APPROVE:
+        if found.digest != shown or (seen and seen != found.digest):
+            return request, (
+                f"The evidence of request #{request.pk} changed since its gate results were shown: review the "
+                "current gate results, then decide again."
+            )
+        if not found.passed:
+            return request, (
+                f"Gates fail ({', '.join(found.failing)}): an approval approves passing evidence. Reject the "
+                "request, or wait until the requester fixes the evidence and re-checks it."
+            )
     with transaction.atomic():
         Approval.objects.create(
-            request=request, approver=actor, requester=request.requested_by, decision=decision, comment=comment
+            request=request,
+            approver=actor,
+            requester=request.requested_by,
+            decision=decision,
+            comment=comment,
+            evidence_hash=request.evidence_hash,
         )
-    model = request.version.model
     if decision == Decision.REJECT:
         request.status = RequestStatus.REJECTED
         request.closed_at = timezone.now()
@@ -155,10 +196,16 @@ def _decide_locked(*, request_pk: int, actor, decision: str, comment: str) -> Pr
             after={"comment": comment, "status": "rejected"},
             actor=actor,
         )
-        return request
-    audit_record(action="promotion.approved", obj=request, model=model, after={"comment": comment}, actor=actor)
+        return request, ""
+    audit_record(
+        action="promotion.approved",
+        obj=request,
+        model=model,
+        after={"comment": comment, "evidence_hash": request.evidence_hash},
+        actor=actor,
+    )
     _try_apply(request, actor=actor)
-    return request
+    return request, ""
 
 
 def _approvals_needed(request: PromotionRequest) -> int:
@@ -169,20 +216,17 @@ def _approvals_needed(request: PromotionRequest) -> int:
 
 
 def _try_apply(request: PromotionRequest, *, actor) -> bool:
-    approvals = request.decisions.filter(decision=Decision.APPROVE).exclude(approver_id=request.requested_by_id)
-    if approvals.values("approver").distinct().count() < _approvals_needed(request):
-        return False
+    """Re-evaluate the gates under the locks and apply when enough approvals were given on exactly this evidence."""
     model = request.version.model
     RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()
     version = ModelVersion.objects.select_for_update().select_related("model").get(pk=request.version_id)
-    results, passed = _gate_snapshot(version, policy_for(model))
-    request.gate_results, request.gates_passed, request.gates_evaluated_at = results, passed, timezone.now()
-    if not passed:
-        request.save(update_fields=["gate_results", "gates_passed", "gates_evaluated_at"])
-        failing = [r["name"] for r in results if not r["passed"]]
-        audit_record(
-            action="promotion.apply_blocked", obj=request, model=model, after={"failing_gates": failing}, actor=actor
-        )
+    found = evidence.evaluate(version, policy_for(model))
+    evidence.store(request, found, actor=actor)
+    if evidence.counting_approvals(request) < _approvals_needed(request):
+        return False
+    if not found.passed:  # approvals are only taken on passing evidence, so this is a guard
+        after = {"failing_gates": found.failing}
+        audit_record(action="promotion.apply_blocked", obj=request, model=model, after=after, actor=actor)
         return False
     if request.kind == RequestKind.ALIAS:
         alias_set(model=model, alias=request.alias, version=version, actor=actor, request=request)
@@ -194,12 +238,17 @@ def _try_apply(request: PromotionRequest, *, actor) -> bool:
         move_stage(version, Stage.PRODUCTION, actor=actor, request=request)
     request.status = RequestStatus.APPLIED
     request.closed_at = timezone.now()
-    request.save(update_fields=["status", "closed_at", "gate_results", "gates_passed", "gates_evaluated_at"])
+    request.save(update_fields=["status", "closed_at"])
     audit_record(
         action="promotion.applied",
         obj=request,
         model=model,
-        after={"version": version.version, "target": request.target_label, "gates": results},
+        after={
+            "version": version.version,
+            "target": request.target_label,
+            "gates": found.results,
+            "evidence_hash": found.digest,
+        },
         actor=actor,
     )
     return True
@@ -224,7 +273,8 @@ def promotion_withdraw(*, request: PromotionRequest, actor, note: str = "") -> P
 
 @transaction.atomic
 def promotion_recheck(*, request: PromotionRequest, actor) -> PromotionRequest:
-    """Re-evaluate gates (e.g. after new evidence) and apply if the approvals are already in."""
+    """Re-evaluate the gates (e.g. after new evidence) and store them; apply if enough approvals were given on exactly
+    the current evidence. New evidence voids the approvals given on the old (audited: promotion.evidence_changed)."""
     request = PromotionRequest.objects.select_for_update().select_related("version__model").get(pk=request.pk)
     require(
         permissions.can_edit_model(actor, request.version.model) or permissions.can_decide(actor),
@@ -233,10 +283,7 @@ def promotion_recheck(*, request: PromotionRequest, actor) -> PromotionRequest:
     if request.status != RequestStatus.OPEN:
         raise ConflictError(f"Request #{request.pk} is already {request.status}.")
     RegisteredModel.objects.select_for_update().filter(pk=request.version.model_id).first()
-    if not _try_apply(request, actor=actor):
-        results, passed = _gate_snapshot(request.version, policy_for(request.version.model))
-        request.gate_results, request.gates_passed, request.gates_evaluated_at = results, passed, timezone.now()
-        request.save(update_fields=["gate_results", "gates_passed", "gates_evaluated_at"])
+    _try_apply(request, actor=actor)
     return request
 
 

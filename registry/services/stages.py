@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +14,7 @@ from registry.audit import audit_record
 from registry.choices import Stage
 from registry.domain import lifecycle
 from registry.models import ModelAlias, ModelVersion, PromotionRequest, RegisteredModel, StageTransition
-from registry.selectors import is_protected_alias
+from registry.selectors import is_protected_alias, protected_aliases
 from registry.services.common import full_clean, require
 
 
@@ -121,3 +123,28 @@ def alias_delete(*, model: RegisteredModel, alias: str, actor) -> None:
         actor=actor,
     )
     current.delete()
+
+
+def drop_newly_protected_aliases(
+    *, models: Iterable[RegisteredModel], was_protected: set[str], actor, reason: str
+) -> int:
+    """After a model's tier or its tier's policy changed: an alias that is protected now but was not before was set
+    without approval, so it is removed (audited), and moves again only through an approved promotion request.
+    Aliases that were protected already were approved and stay. Returns how many were removed."""
+    removed = 0
+    for model in models:
+        newly = protected_aliases(model.risk_tier) - was_protected
+        held = ModelAlias.objects.select_for_update().filter(model=model, alias__in=newly).select_related("version")
+        for current in held.order_by("alias"):
+            record_transition(current.version, alias=current.alias, to_stage="removed", actor=actor)
+            audit_record(
+                action="alias.deleted",
+                obj=current,
+                model=model,
+                before={"alias": current.alias, "version": current.version.version},
+                after={"reason": f"now protected ({reason}); it moves only through an approved promotion request"},
+                actor=actor,
+            )
+            current.delete()
+            removed += 1
+    return removed

@@ -278,7 +278,7 @@ def test_tags_aliases_and_audit_channel(personas, sam):
     assert sam.get(BASE + "model-versions/get-download-uri", {"name": "m2", "version": "1"}).json() == {
         "artifact_uri": "s3://b/m/0"
     }
-    written = AuditEvent.objects.filter(request_id__gt="", channel="api").exclude(action="version.created")
+    written = AuditEvent.objects.filter(request_id__gt="", channel="mlflow").exclude(action="version.created")
     actions = set(written.values_list("action", flat=True))
     assert {"version.updated", "model.updated", "alias.set", "alias.deleted", "model.renamed"} <= actions
     assert set(written.values_list("actor_name", flat=True)) == {"sam"}

@@ -73,11 +73,11 @@ def test_full_story_through_the_stock_client(personas, api, live_server, mlflow_
     assert [v.version for v in versions] == ["2", "1"]
     assert client.get_model_version_download_uri("fraud-detector", "1") == "s3://models/fraud/1"
 
-    # Staging is a direct move; the audit records sam, through the API channel.
+    # Staging is a direct move; the audit records sam, through the MLflow door (its own channel).
     staged = _transition(client, "fraud-detector", "2", "staging")
     assert staged.current_stage == "Staging"
     moved = AuditEvent.objects.filter(action="version.stage_changed").latest("sequence")
-    assert (moved.actor_name, moved.channel, moved.after["stage"]) == ("sam", "api", "staging")
+    assert (moved.actor_name, moved.channel, moved.after["stage"]) == ("sam", "mlflow", "staging")
 
     # Evidence the gates ask for, filled in through the native API; the policy stays as shipped for this tier.
     assert api(sam).patch("/api/v1/models/fraud-detector/versions/2/card/", FULL_CARD).status_code == 200
@@ -98,7 +98,7 @@ def test_full_story_through_the_stock_client(personas, api, live_server, mlflow_
         _transition(client, "fraud-detector", "2", "Production")
     assert PromotionRequest.objects.filter(version__model__name="fraud-detector").count() == 1
     requested = AuditEvent.objects.get(action="promotion.requested")
-    assert (requested.actor_name, requested.channel) == ("sam", "api")
+    assert (requested.actor_name, requested.channel) == ("sam", "mlflow")
 
     # An approver decides through the native API; the client then reads the new stage.
     response = api(personas.approver).post(f"/api/v1/promotion-requests/{request.pk}/approve/", {"comment": "ok"})

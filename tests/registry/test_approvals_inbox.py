@@ -43,10 +43,13 @@ def test_badge_and_inbox_list_what_awaits_me_oldest_first(personas, client):
     client.force_login(personas.scientist_approver)
     body = client.get(reverse("registry:approvals")).content.decode()
     assert f"#{own.pk}<" not in body and f"#{old.pk}<" in body
-    assert 'data-testid="nav-badge"><span aria-hidden="true">2<' in body
+    # "beta" is high risk, whose policy needs approvers from outside the model's team: not in a teammate's inbox.
+    assert f"#{new.pk}<" not in body
+    assert 'data-testid="nav-badge"><span aria-hidden="true">1<' in body
 
     # Once I decided, it leaves my inbox and my badge.
-    services.promotion_decide(request=new, actor=personas.approver, decision="approve")
+    # (A rejection: the high tier's gates fail here, and nobody approves failing evidence.)
+    services.promotion_decide(request=new, actor=personas.approver, decision="reject")
     client.force_login(personas.approver)
     body = client.get(reverse("registry:approvals")).content.decode()
     assert f"#{new.pk}<" not in body and 'data-testid="nav-badge"><span aria-hidden="true">2<' in body

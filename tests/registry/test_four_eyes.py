@@ -136,6 +136,10 @@ def test_policy_lowered_mid_request_does_not_lower_the_bar(personas, api, high_m
     promotion, _ = services.promotion_request_create(version=version, actor=personas.scientist, justification="go")
     assert promotion.approvals_required == 2
     set_policy("high", approvals_required=1)
+    # The policy is part of the evidence: the first approval after its change is refused until the new gate results
+    # have been shown (the request now carries them).
+    response = api(personas.approver).post(f"/api/v1/promotion-requests/{promotion.pk}/approve/", {})
+    assert response.status_code == 409 and "evidence" in response.json()["detail"]
     response = api(personas.approver).post(f"/api/v1/promotion-requests/{promotion.pk}/approve/", {})
     assert response.status_code == 200
     assert response.json()["status"] == "open"
@@ -156,6 +160,8 @@ def test_policy_lowered_mid_request_does_not_lower_the_bar(personas, api, high_m
 def test_policy_raised_mid_request_raises_the_bar(personas, api, model, staged):
     promotion, _ = services.promotion_request_create(version=staged, actor=personas.scientist, justification="go")
     set_policy("low", approvals_required=2)
+    # The changed policy is new evidence: a re-check puts its gate results on the request before anyone decides.
+    services.promotion_recheck(request=promotion, actor=personas.scientist)
     api(personas.approver).post(f"/api/v1/promotion-requests/{promotion.pk}/approve/", {})
     promotion.refresh_from_db()
     assert promotion.status == "open"
@@ -181,6 +187,7 @@ def test_policy_edit_by_admin_cannot_enable_self_approval(personas, client, own_
         "required_card_fields": "[]",
         "metric_thresholds": "{}",
         "protected_aliases": "[]",
+        "independence": "none",
     }
     response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -216,17 +223,24 @@ def test_withdraw_only_by_requester(personas, api, staged):
     assert events("promotion.withdrawn")
 
 
-def test_gates_rechecked_at_apply_time(personas, api, staged):
+def test_gates_rechecked_at_decision_time(personas, api, staged):
     promotion, _ = services.promotion_request_create(version=staged, actor=personas.scientist, justification="go")
     assert promotion.gates_passed
     set_policy("low", metric_thresholds={"accuracy": {"min": 0.99}})
     response = api(personas.approver).post(f"/api/v1/promotion-requests/{promotion.pk}/approve/", {})
-    body = response.json()
+    assert response.status_code == 409 and "evidence" in response.json()["detail"]
+    body = api(personas.approver).get(f"/api/v1/promotion-requests/{promotion.pk}/").json()
     assert body["status"] == "open" and body["gates_passed"] is False
     assert any(g["name"] == "metrics" and not g["passed"] and "0.91" in g["detail"] for g in body["gate_results"])
-    assert events("promotion.apply_blocked")
+    assert events("promotion.evidence_changed")
+    # While a gate fails, an approval is refused (a rejection is not).
+    response = api(personas.approver).post(f"/api/v1/promotion-requests/{promotion.pk}/approve/", {})
+    assert response.status_code == 409 and "Gates fail (metrics)" in response.json()["detail"]
+    assert not promotion.decisions.exists()
     set_policy("low", metric_thresholds={"accuracy": {"min": 0.9}})
     response = api(personas.scientist).post(f"/api/v1/promotion-requests/{promotion.pk}/recheck/", {})
+    assert response.json()["status"] == "open" and response.json()["gates_passed"] is True
+    response = api(personas.approver).post(f"/api/v1/promotion-requests/{promotion.pk}/approve/", {})
     assert response.json()["status"] == "applied"
     staged.refresh_from_db()
     assert staged.stage == "production"
@@ -243,9 +257,10 @@ def test_missing_gate_fails_with_reason_never_skipped(personas, staged):
     assert not promotion.gates_passed
     failing = next(g for g in promotion.gate_results if g["name"] == "not-installed")
     assert not failing["passed"] and "No gate named" in failing["detail"]
-    services.promotion_decide(request=promotion, actor=personas.approver, decision="approve")
+    with pytest.raises(ConflictError, match="Gates fail"):
+        services.promotion_decide(request=promotion, actor=personas.approver, decision="approve")
     promotion.refresh_from_db()
-    assert promotion.status == "open"
+    assert promotion.status == "open" and not promotion.decisions.exists()
 
 
 def test_pluggable_gate_receives_version_and_policy(personas, staged):

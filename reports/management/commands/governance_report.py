@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from mlops_gov import context
 from mlops_gov.errors import DomainError
-from registry.audit import audit_record
 from registry.models import RegisteredModel
 from reports import selectors, services
 from reports.choices import ReportVariant
@@ -52,16 +51,5 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             out.write_bytes(rendered.pdf)
             digest = hashlib.sha256(rendered.pdf).hexdigest()
-            audit_record(
-                action="report.exported",
-                object_type="reports.governancereport",
-                object_repr=f"{'portfolio' if target is None else str(target)} to {out.name}"[:300],
-                model=target.model if target is not None else None,
-                after={
-                    "sha256": digest,
-                    "size_bytes": len(rendered.pdf),
-                    "variant": variant,
-                    "chain_sequence": rendered.context["chain"]["sequence"],
-                },
-            )
+            services.report_export_record(rendered=rendered, version=target, variant=variant, destination=out.name)
         self.stdout.write(f"Wrote {out} ({len(rendered.pdf):,} bytes, SHA-256 {digest}).")
