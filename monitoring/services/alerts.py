@@ -190,7 +190,7 @@ def delivery_retry(*, deliveries: list[Delivery], actor: Any) -> list[int]:
         "Only ML engineers may retry deliveries.",
     )
     ids = [d.pk for d in deliveries if d.status != DeliveryStatus.SUCCEEDED]
-    for delivery in Delivery.objects.select_for_update().filter(pk__in=ids).select_related("rule__model"):
+    for delivery in Delivery.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("rule__model"):
         before = {"status": delivery.status, "attempts": delivery.attempts}
         delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, None
         delivery.save(update_fields=["status", "next_attempt_at"])
