@@ -45,7 +45,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 bench: $(DEV_STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # The pins are generated from pyproject.toml's dependency lists: `make requirements` after editing them,
 # `make upgrade-requirements` to move every pin to the newest version the ranges allow (then `make test`).
