@@ -17,6 +17,7 @@ from django.urls import reverse
 from notifications import selectors
 from notifications.choices import NotificationKind
 from notifications.models import NotificationPreference
+from notifications.tasks import deliver_email
 from registry.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ def notify(*, kind: str, users, subject: str, body: str) -> int:
         recipients = [u.email for u in selectors.wanting(users, kind)]
         if not recipients:
             return 0
-        from notifications.tasks import deliver_email
-
         deliver_email.delay(subject=subject, body=body, recipients=recipients)
         return len(recipients)
     except Exception:
