@@ -33,12 +33,14 @@ run: system-run $(RUNTIME_STAMP)
 test: system-test $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	MLOPS_GOV_ENV=test $(BIN)/mypy
 	MLOPS_GOV_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
 	MLOPS_GOV_ENV=test $(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	MLOPS_GOV_ENV=test $(BIN)/mypy
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

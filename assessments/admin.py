@@ -87,7 +87,7 @@ class AnswerInline(admin.TabularInline):
     model = Answer
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "question_id",
         "value",
         "not_applicable",
@@ -96,8 +96,7 @@ class AnswerInline(admin.TabularInline):
         "evidence_note",
         "answered_by",
         "updated_at",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -143,8 +142,16 @@ class ObservationInline(admin.TabularInline):
     model = Observation
     extra = 0
     can_delete = False
-    fields = ["question_id", "rule", "rule_version", "status", "value", "detail", "evidence", "observed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "question_id",
+        "rule",
+        "rule_version",
+        "status",
+        "value",
+        "detail",
+        "evidence",
+        "observed_at",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -12,6 +12,7 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
 import matplotlib
 
@@ -19,11 +20,13 @@ matplotlib.use("Agg")
 
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.projections.polar import PolarAxes
+from matplotlib.typing import RcKeyType
 
 from mlops_gov.svg import inline_svg
 
 # text.parse_math off: labels are user text (dimension names, titles) and never reach matplotlib's math parser
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "mlops-gov",
     "font.family": "DejaVu Sans",
@@ -66,7 +69,7 @@ def radar_svg(
     angles = [2 * math.pi * i / count for i in range(count)] + [0.0]
     with rc_context(_RC):
         figure = Figure(figsize=(4.6, 4.2))
-        axes = figure.add_subplot(projection="polar")
+        axes = cast(PolarAxes, figure.add_subplot(projection="polar"))
         axes.set_theta_offset(math.pi / 2)
         axes.set_theta_direction(-1)
         axes.set_ylim(0, 1)
@@ -112,8 +115,9 @@ def trend_svg(
             if not kept:
                 continue
             width = 2.2 if index == 0 else 1.0
+            # matplotlib plots datetimes through its date converter; its stubs only list numeric arrays.
             axes.plot(
-                [at for at, _ in kept],
+                [at for at, _ in kept],  # type: ignore[arg-type]
                 [v for _, v in kept],
                 marker="o",
                 markersize=3,

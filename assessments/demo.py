@@ -81,7 +81,7 @@ def seed(stdout) -> None:
         services.answers_save(assessment=assessment, actor=eli, answers=_answers(mlts, start + step, 2, name))
         services.assessment_submit(assessment=assessment, actor=eli)
         _backdate(assessment, 20)
-        latest = model.assessments.filter(framework__slug="lifecycle").order_by("-submitted_at").first()
+        latest = model.assessments.filter(framework__slug="lifecycle").latest("submitted_at")
         stdout.write(f"  assessed {name}: lifecycle {latest.score:.2f} ({latest.label}), {len(ROUNDS_DAYS_AGO)} rounds")
 
 
@@ -109,8 +109,9 @@ def finish(stdout) -> None:
     services.answers_save(assessment=assessment, actor=dana, answers=_answers(lifecycle, level, 1, model.name))
     services.assessment_submit(assessment=assessment, actor=dana)
     assessment.refresh_from_db()
-    flagged = len(assessment.result.get("contradictions", []))
+    flagged = len((assessment.result or {}).get("contradictions", []))
     stdout.write(
         f"  {model.name} round 4: {assessment.score:.2f} ({assessment.label}), "
-        f"{assessment.measurement.observed} questions observed, {flagged} declared answers above the evidence"
+        f"{assessment.measurement.observed if assessment.measurement else 0} questions observed, "
+        f"{flagged} declared answers above the evidence"
     )

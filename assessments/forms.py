@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 
@@ -27,13 +29,16 @@ class StartAssessmentForm(forms.Form):
         models = RegisteredModel.objects.none()
         if user is not None and user.is_authenticated and user.has_perm("assessments.add_assessment"):
             models = RegisteredModel.objects.filter(Q(owner=user) | Q(team__members=user)).distinct().order_by("name")
-        self.fields["model"].queryset = models
-        self.fields["framework"].queryset = Framework.objects.filter(is_current=True).order_by("slug")
+        cast(forms.ModelChoiceField, self.fields["model"]).queryset = models
+        cast(forms.ModelChoiceField, self.fields["framework"]).queryset = Framework.objects.filter(
+            is_current=True
+        ).order_by("slug")
         self.fields["framework"].initial = "lifecycle"
         self.has_models = models.exists()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         number, model = data.get("version"), data.get("model")
         data["version_obj"] = None
         if number and model is not None:

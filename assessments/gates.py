@@ -22,6 +22,7 @@ def maturity_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
     if latest is None:
         return GateResult("maturity", False, f"No submitted '{slug}' maturity assessment exists for {version.model}.")
     evidence = {"assessment": latest.pk}
+    assert latest.submitted_at is not None, "latest_submitted returns submitted assessments only"
     age_days = (timezone.now() - latest.submitted_at).days
     where = f"Assessment #{latest.pk} ({latest.label}, submitted {latest.submitted_at:%Y-%m-%d})"
     if age_days > policy.max_assessment_age_days:

@@ -171,7 +171,7 @@ class Measurement(models.Model):
         indexes = [models.Index(fields=["model", "framework", "measured_at"], name="assessments_measured_latest")]
 
     def __str__(self) -> str:
-        who = self.model.name if self.model_id else "portfolio"
+        who = self.model.name if self.model is not None else "portfolio"
         return f"Measurement #{self.pk}: {who} {self.measured_at:%Y-%m-%d}"
 
     @property

@@ -107,15 +107,15 @@ def comparison(assessment: Assessment, previous: Assessment | None) -> dict[str,
     for dimension in assessment.framework.definition["dimensions"]:
         for question in dimension["questions"]:
             qid = question["id"]
-            now, old = current_answers.get(qid), previous_answers.get(qid)
+            now_answer, old_answer = current_answers.get(qid), previous_answers.get(qid)
             questions.append(
                 {
                     "id": qid,
                     "dimension": dimension["name"],
                     "text": question["text"],
-                    "current": _shown(now),
-                    "previous": _shown(old),
-                    "changed": _shown(now) != _shown(old),
+                    "current": _shown(now_answer),
+                    "previous": _shown(old_answer),
+                    "changed": _shown(now_answer) != _shown(old_answer),
                 }
             )
     radar = charts.radar_svg(
@@ -265,7 +265,7 @@ def assessment_observations(assessment: Assessment) -> dict[str, dict[str, Any]]
     submission made before observations were recorded."""
     from registry.evidence import subject_for
 
-    if assessment.measurement_id:
+    if assessment.measurement is not None:
         found = observations_of(assessment.measurement)
     elif assessment.is_submitted:
         found = []
@@ -344,7 +344,7 @@ def _declared_means(moments: list[datetime]) -> list[float | None]:
     for at in moments:
         latest: dict[int, float] = {}
         for submitted_at, model_id, slug, value in submissions:
-            if submitted_at <= at and slugs.get(model_id) == slug and value is not None:
+            if submitted_at is not None and submitted_at <= at and slugs.get(model_id) == slug and value is not None:
                 latest[model_id] = value
         means.append(round(sum(latest.values()) / len(latest), 6) if latest else None)
     return means
@@ -400,7 +400,7 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
     measured = measured_vs_declared(model=model, framework_slug=slug)
     latest_measured = measured["latest"]
     primary = latest_by_framework[0] if latest_by_framework and latest_by_framework[0].framework.slug == slug else None
-    result = primary.result if primary is not None else None
+    result = (primary.result if primary is not None else None) or {}
     return {
         "model_name": model.name,
         "framework_slug": slug,
@@ -537,7 +537,7 @@ def _answers_with_questions(assessment: Assessment):
         for question in dimension["questions"]:
             answer = answers.get(question["id"])
             label = ""
-            if answer is not None and not answer.not_applicable:
+            if answer is not None and answer.value is not None:  # None exactly when not applicable (a constraint)
                 scale = framework.definition["scales"][question["scale"]]
                 label = next((o["label"] for o in scale if abs(float(o["value"]) - answer.value) < 1e-9), "")
             yield dimension, question, answer, label

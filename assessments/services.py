@@ -394,7 +394,7 @@ def observation_statuses(assessment: Assessment) -> dict[str, str]:
     """What the platform observed for the assessment's questions: frozen with a submission, live for a draft."""
     from assessments import selectors
 
-    if assessment.measurement_id:
+    if assessment.measurement is not None:
         return dict(assessment.measurement.observations.values_list("question_id", "status"))
     return {qid: o["status"] for qid, o in selectors.assessment_observations(assessment).items()}
 
@@ -573,7 +573,7 @@ def portfolio_measurement_take(
     models_ = [
         {"model": m.model.name, "measurement": m.pk, "score": m.score, "label": m.label, "framework": m.framework.slug}
         for m in measurements
-        if m.model_id is not None
+        if m.model is not None
     ]
     measurement = Measurement.objects.create(
         model=None,

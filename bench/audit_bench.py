@@ -227,7 +227,9 @@ def bench_checkpoints(events: int, repeats: int) -> None:
             flush=True,
         )
         cp_file = Path(scratch) / "cp.json"
-        cp_file.write_text(checkpoints.checkpoint_latest().document)
+        latest = checkpoints.checkpoint_latest()
+        assert latest is not None, "50 checkpoints were just written"
+        cp_file.write_text(latest.document)
         plain, anchored = [], []
         for _ in range(repeats):
             plain += time_verify(1)

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,7 +230,11 @@ def main() -> None:
         print(json.dumps(worker(args.worker, int(args.rows), args.repeat)))
         return
 
-    report = {"machine": machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]), "sizes": []}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "sizes": [],
+    }
     print(json.dumps(report["machine"]), flush=True)
     for rows in (int(r) for r in args.rows.split(",")):
         ev_repeat = 1 if rows >= 1_000_000 else args.repeat

@@ -41,6 +41,7 @@ import textwrap
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "var" / "bench"
@@ -156,7 +157,10 @@ def load_mlopsgov(db: Path, models: int) -> str:
     out = subprocess.run(
         [*manage, "shell", "-c", MLOPSGOV_LOAD], env=env, check=True, cwd=ROOT, capture_output=True, text=True
     ).stdout
-    return re.search(r"BENCH_TOKEN=(\w+)", out).group(1)
+    found = re.search(r"BENCH_TOKEN=(\w+)", out)
+    if found is None:
+        raise RuntimeError(f"the loader printed no token: {out[-300:]!r}")
+    return found.group(1)
 
 
 def load_mlflow(python: Path, db: Path, models: int) -> None:
@@ -185,7 +189,7 @@ class Server:
     def wait_ready(self, timeout: float = 600) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if self.proc.poll() is not None:
+            if self.proc is None or self.proc.poll() is not None:
                 raise RuntimeError(f"{self.label} exited; see {self.log_path}")
             try:
                 status, _ = self.request("/api/2.0/mlflow/registered-models/get?name=model-0000")
@@ -325,16 +329,21 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 def _ms(text: str) -> float:
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise RuntimeError(f"unexpected wrk latency {text!r}")
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def run_wrk(server: Server, path: str, duration: int) -> dict[str, float]:
+def run_wrk(server: Server, path: str, duration: int) -> dict[str, Any]:
     headers = [arg for key, value in server.headers.items() for arg in ("-H", f"{key}: {value}")]
     url = f"{server.base}/api/2.0/mlflow/{path}"
     subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", *headers, url], capture_output=True, check=True)
     argv = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "30s", "--latency", *headers, url]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rps is None:
+        raise RuntimeError(f"wrk printed no Requests/sec: {out[-300:]!r}")
+    result: dict[str, Any] = {"rps": float(rps.group(1))}
     for pct in ("50", "99"):
         found = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M)
         result[f"p{pct}"] = _ms(found.group(1)) if found else float("nan")
@@ -434,13 +443,13 @@ def main() -> int:
             server.wait_ready()
         log("all servers answer")
         for round_no in range(args.rounds):
-            for label, path in calls:
+            for label, api_path in calls:
                 for server in servers:
                     if "failed" in results[server.label].get(label, {}):
                         continue
                     wait_all_idle(servers)
                     try:
-                        measured = measure(server, label, path, args.duration, reference, first=round_no == 0)
+                        measured = measure(server, label, api_path, args.duration, reference, first=round_no == 0)
                     except (OSError, http.client.HTTPException, RuntimeError, subprocess.CalledProcessError) as exc:
                         results[server.label][label] = {"failed": f"{type(exc).__name__}: {str(exc)[:300]}"}
                         log(f"  {server.label:34s} {label:32s} FAILED {results[server.label][label]['failed']}")
@@ -450,18 +459,18 @@ def main() -> int:
                         f"  r{round_no} {server.label:34s} {label:32s} {measured['rps']:8.1f} req/s  "
                         f"p50 {measured['p50']:7.2f} ms  p99 {measured['p99']:7.2f} ms  errors {measured['errors']}"
                     )
-        for (server_label, label), measured in rounds.items():
+        for (server_label, label), measured_rounds in rounds.items():
             if "failed" in results[server_label].get(label, {}):
                 continue
-            first = measured[0]
+            first = measured_rounds[0]
             results[server_label][label] = {
-                "rps": statistics.median(m["rps"] for m in measured),
-                "p50": statistics.median(m["p50"] for m in measured),
-                "p99": statistics.median(m["p99"] for m in measured),
-                "errors": sum(m["errors"] for m in measured),
+                "rps": statistics.median(m["rps"] for m in measured_rounds),
+                "p50": statistics.median(m["p50"] for m in measured_rounds),
+                "p99": statistics.median(m["p99"] for m in measured_rounds),
+                "errors": sum(m["errors"] for m in measured_rounds),
                 "keepalive_p50": first["keepalive_p50"],
                 "bytes": first["bytes"],
-                "rounds": measured,
+                "rounds": measured_rounds,
             }
     args.load_after = os.getloadavg()
     report = render(results, calls, args)

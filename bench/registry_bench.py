@@ -184,8 +184,11 @@ def run_wrk(url: str, token: str, duration: int, connections: int) -> tuple[floa
         capture_output=True,
         text=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    found_rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     median = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    if found_rps is None or median is None:
+        raise RuntimeError(f"unexpected wrk output: {out[-300:]!r}")
+    rps = float(found_rps.group(1))
     value, unit = float(median.group(1)), median.group(2)
     median_ms = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
-def _sync_roles_after_migrate(sender, **kwargs) -> None:
+def _sync_roles_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     # post_migrate is sent once per app that has models; this project package has none, so listen to all and act
     # after the last one, when every app's permissions exist.
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]

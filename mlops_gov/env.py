@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import NotRequired, TypedDict, overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -15,6 +16,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def env_str(name: str, default: str, *, required: bool = False) -> str: ...
+@overload
+def env_str(name: str, default: None = None, *, required: bool = False) -> str | None: ...
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -74,3 +79,35 @@ def secret_from_file_or_env(name: str, fallback_file: Path | None) -> str:
         fallback_file.write_text(secrets.token_urlsafe(64))
         fallback_file.chmod(0o600)
     return fallback_file.read_text().strip()
+
+
+class AuditCheckpointSettings(TypedDict):
+    """``settings.AUDIT_CHECKPOINT`` (registry.audit.checkpoints)."""
+
+    INTERVAL_MINUTES: int
+    DIRECTORY: str
+    WEBHOOKS: list[str]
+    EMAILS: list[str]
+    MAX_ATTEMPTS: int
+
+
+class ProductSettings(TypedDict):
+    """``settings.MLOPS_GOV``: the product's own settings, typed so readers get ints and lists, not a union."""
+
+    SITE_NAME: str
+    BASE_URL: str
+    UPLOAD_MAX_BYTES: int
+    UPLOAD_MAX_ROWS: int
+    UPLOAD_MAX_COLUMNS: int
+    MLFLOW_AUTH_CACHE_SECONDS: int
+    WEBHOOK_ALLOWED_NETWORKS: list[str]
+    SOURCE_URI_SCHEMES: list[str]
+    DATASET_FILE_ROOTS: list[str]
+    DATASET_IMPORT_MAX_BYTES: int
+    DRIFT_SHARD_COLUMNS: int
+    # Report limits; reports/constants.py holds their defaults.
+    REPORT_TEXT_MAX_CHARS: NotRequired[int]
+    REPORT_TEXT_MAX_LINES: NotRequired[int]
+    REPORT_MAX_AUDIT_EVENTS: NotRequired[int]
+    REPORT_MAX_REQUESTS: NotRequired[int]
+    REPORT_MAX_PORTFOLIO_MODELS: NotRequired[int]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -47,7 +47,7 @@ def _check_worker(timeout: float = 10.0) -> tuple[bool, str]:
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "broker": _check_broker()}
     if request.GET.get("worker") == "1":
         checks["worker"] = _check_worker()

@@ -58,7 +58,7 @@ class Job(models.Model):
         """Atomically move a job to running. False when another delivery owns it or it already finished."""
         now = timezone.now()
         claimable = models.Q(status=JobStatus.QUEUED) | models.Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
-        updated = cls.objects.filter(claimable, pk=pk, attempts__lt=cls.MAX_ATTEMPTS).update(
+        updated = cls._default_manager.filter(claimable, pk=pk, attempts__lt=cls.MAX_ATTEMPTS).update(
             status=JobStatus.RUNNING,
             started_at=now,
             progress=0,
@@ -70,18 +70,18 @@ class Job(models.Model):
 
     @classmethod
     def set_progress(cls, pk: int, percent: int) -> None:
-        cls.objects.filter(pk=pk, status=JobStatus.RUNNING).update(progress=max(0, min(100, percent)))
+        cls._default_manager.filter(pk=pk, status=JobStatus.RUNNING).update(progress=max(0, min(100, percent)))
 
     @classmethod
     def mark_failed(cls, pk: int, message: str) -> None:
-        cls.objects.filter(pk=pk).exclude(status=JobStatus.SUCCEEDED).update(
+        cls._default_manager.filter(pk=pk).exclude(status=JobStatus.SUCCEEDED).update(
             status=JobStatus.FAILED, error=message[:4000], finished_at=timezone.now(), lease_expires_at=None
         )
 
     @classmethod
     def fail_abandoned(cls) -> int:
         """Jobs whose lease expired after their last allowed attempt: fail them rather than leave them running."""
-        return cls.objects.filter(
+        return cls._default_manager.filter(
             status=JobStatus.RUNNING, lease_expires_at__lt=timezone.now(), attempts__gte=cls.MAX_ATTEMPTS
         ).update(
             status=JobStatus.FAILED,
@@ -121,12 +121,12 @@ def sweep_jobs(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for label, kind in sorted(_KINDS.items()):
         model = kind.model
-        expired = model.objects.filter(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+        expired = model._default_manager.filter(status=JobStatus.RUNNING, lease_expires_at__lt=now)
         retry = list(expired.filter(attempts__lt=model.MAX_ATTEMPTS).values_list("pk", flat=True))
         lost = list(
-            model.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER).values_list(
-                "pk", flat=True
-            )
+            model._default_manager.filter(
+                status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_QUEUED_AFTER
+            ).values_list("pk", flat=True)
         )
         exhausted = list(expired.filter(attempts__gte=model.MAX_ATTEMPTS).values_list("pk", flat=True))
         for pk in [*retry, *lost]:

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 
 from mlops_gov import context
 
@@ -20,13 +24,13 @@ def _channel(path: str) -> str:
 class RequestIdMiddleware:
     """Give each request a correlation id (kept from ``X-Request-ID`` when well-formed) and an action context."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_ID.match(incoming) else str(uuid.uuid4())
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # read by views and the error pages
         channel = _channel(request.path)
         # The actor is resolved lazily by the audit service from request.user (auth runs later in the chain).
         with context.acting(actor=_LazyUser(request), channel=channel, request_id=request_id):
@@ -38,10 +42,10 @@ class RequestIdMiddleware:
 class _LazyUser:
     """Defers reading request.user until the audit service needs it (DRF sets it after authentication)."""
 
-    def __init__(self, request):
+    def __init__(self, request: HttpRequest) -> None:
         self._request = request
 
-    def resolve(self):
+    def resolve(self) -> Any:
         user = getattr(self._request, "user", None)
         if user is not None and user.is_authenticated:
             return user

@@ -4,6 +4,10 @@ sync after every ``migrate`` (new models get their permissions without a hand ed
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.apps.registry import Apps
 
 from mlops_gov.context import applying_role_definitions
 
@@ -52,7 +56,7 @@ def role_permissions(all_domain_models: dict[str, list[str]]) -> dict[str, list[
     }
 
 
-def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
+def sync_roles(apps: Apps | None = None, verbosity: int = 0) -> dict[str, int]:
     """Create the role groups and set their permissions (idempotent). ``apps`` is a migration app registry or None."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
@@ -64,7 +68,7 @@ def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
     Group = registry.get_model("auth", "Group")
     Permission = registry.get_model("auth", "Permission")
     domain_models = {
-        app: [m._meta.model_name for m in registry.get_app_config(app).get_models()]
+        app: [m._meta.model_name for m in registry.get_app_config(app).get_models() if m._meta.model_name]
         for app in DOMAIN_APPS
         if app in {c.label for c in registry.get_app_configs()}
     }
@@ -75,7 +79,7 @@ def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
     return counts
 
 
-def _apply(group_model, permission_model, wanted: dict[str, list[str]], counts: dict[str, int]) -> None:
+def _apply(group_model: Any, permission_model: Any, wanted: dict[str, list[str]], counts: dict[str, int]) -> None:
     for role, perm_names in wanted.items():
         group, _ = group_model.objects.get_or_create(name=role)
         perms = []

@@ -14,7 +14,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from mlops_gov.env import env_bool, env_int, env_list, env_str, secret_from_file_or_env
+from mlops_gov.env import (
+    AuditCheckpointSettings,
+    ProductSettings,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_from_file_or_env,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MLOPS_GOV_VAR_DIR", str(BASE_DIR / "var")))
@@ -304,7 +312,7 @@ LOGGING = {
 }
 
 # --- Product settings ----------------------------------------------------------------------------------------------
-MLOPS_GOV = {
+MLOPS_GOV: ProductSettings = {
     "SITE_NAME": "mlops-gov",
     "BASE_URL": env_str("MLOPS_GOV_BASE_URL", "http://127.0.0.1:8000"),
     "UPLOAD_MAX_BYTES": env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1),
@@ -334,11 +342,11 @@ if PRODUCTION and not _audit_key_file:
         "AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 private key in PEM; "
         "`manage.py audit_checkpoint --generate-key PATH` writes one)."
     )
-if PRODUCTION and not os.access(_audit_key_file, os.R_OK):
+if PRODUCTION and _audit_key_file and not os.access(_audit_key_file, os.R_OK):
     raise ImproperlyConfigured(f"AUDIT_SIGNING_KEY_FILE points at no readable file: {_audit_key_file}")
 AUDIT_SIGNING_KEY_FILE = Path(_audit_key_file) if _audit_key_file else VAR_DIR / "audit_signing_key.pem"
 AUDIT_SIGNING_KEY_GENERATE = not _audit_key_file  # only the embedded default's own file is ever generated
-AUDIT_CHECKPOINT = {
+AUDIT_CHECKPOINT: AuditCheckpointSettings = {
     # celery beat writes a checkpoint this often when the head has moved
     "INTERVAL_MINUTES": env_int("AUDIT_CHECKPOINT_INTERVAL_MINUTES", 15, minimum=1),
     # sinks: a directory (a write-once volume, an object-lock bucket mount), webhook endpoints by name, e-mail

@@ -27,10 +27,10 @@ def _commands(python: str) -> dict[str, list[str]]:
 
 def main() -> int:
     python = sys.executable
-    children: dict[str, subprocess.Popen] = {}
+    children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
-    def stop(*_args) -> None:
+    def stop(*_args: object) -> None:
         nonlocal stopping
         stopping = True
 
@@ -53,7 +53,7 @@ def main() -> int:
     return exit_code
 
 
-def _terminate(children: dict[str, subprocess.Popen], grace: float = 10.0) -> None:
+def _terminate(children: dict[str, subprocess.Popen[bytes]], grace: float = 10.0) -> None:
     for child in children.values():
         # SIGTERM to the main process only: Celery then shuts its pool down warmly; stragglers are killed below.
         with contextlib.suppress(ProcessLookupError):
@@ -67,7 +67,7 @@ def _terminate(children: dict[str, subprocess.Popen], grace: float = 10.0) -> No
     print("[supervisor] all processes stopped", flush=True)
 
 
-def _signal_group(child: subprocess.Popen, sig: int) -> None:
+def _signal_group(child: subprocess.Popen[bytes], sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, sig)
 

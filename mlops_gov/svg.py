@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _URL_REF = re.compile(r"url\(#([^)]+)\)")
@@ -76,7 +78,7 @@ def inline_svg(svg: str) -> str:
     return unique_ids(presentation_attributes(svg))
 
 
-def sparkline(values: list[float] | tuple[float, ...], *, label: str, width: int = 96, height: int = 24) -> str:
+def sparkline(values: Sequence[float], *, label: str, width: int = 96, height: int = 24) -> str:
     """A small inline line chart of ``values`` (oldest first) for a table cell or a card: no axes, the last point
     marked, the numbers in its accessible name. Empty when there is nothing to draw."""
     from html import escape
@@ -104,7 +106,7 @@ def sparkline(values: list[float] | tuple[float, ...], *, label: str, width: int
     )
 
 
-def daily_counts(timestamps, *, days: int, now) -> list[int]:
+def daily_counts(timestamps: Iterable[datetime], *, days: int, now: datetime) -> list[int]:
     """How many of ``timestamps`` fall on each of the last ``days`` days (oldest first), for a sparkline."""
     counts = [0] * days
     today = now.date()

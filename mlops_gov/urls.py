@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from mlops_gov import health, views
@@ -10,7 +10,7 @@ admin.site.site_header = "mlops-gov administration"
 admin.site.site_title = "mlops-gov admin"
 admin.site.index_title = "Governance of production ML models"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", views.create_token, name="api-token"),
     path("me/", views.me, name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

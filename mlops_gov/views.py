@@ -5,6 +5,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -13,6 +14,8 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mlops_gov.api.permissions import IsAuthenticatedUser
@@ -20,7 +23,7 @@ from mlops_gov.dashboard import needs_me, portfolio_summary
 
 
 @login_required
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"summary": portfolio_summary(user=request.user), "needs_me": needs_me(user=request.user)}
     return render(request, "dashboard.html", context)
 
@@ -33,8 +36,11 @@ def dashboard(request):
 )
 @api_view(["POST"])
 @permission_classes([IsAuthenticatedUser])
-def create_token(request):
-    token, created = Token.objects.get_or_create(user=request.user)
+def create_token(request: Request) -> Response:
+    user = request.user
+    if isinstance(user, AnonymousUser):  # IsAuthenticatedUser refused it already; this narrows the type
+        raise NotAuthenticated
+    token, created = Token.objects.get_or_create(user=user)
     return Response({"token": token.key, "created": created})
 
 
@@ -45,7 +51,7 @@ def create_token(request):
 )
 @api_view(["GET"])
 @permission_classes([IsAuthenticatedUser])
-def me(request):
+def me(request: Request) -> Response:
     return Response(
         {
             "username": request.user.get_username(),

@@ -137,12 +137,13 @@ class RoutingForm(forms.ModelForm):
     """Runs the service's own checks (the sender's SSRF rules, known events, e-mails, a target per rule) on the form,
     so what the service would refuse is shown on the field, never a server error."""
 
-    def _post_clean(self):
-        super()._post_clean()  # the instance now carries the form's values
+    # BaseModelForm._post_clean and _update_errors: Django's hook after the instance is built; not in django-stubs.
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # the instance now carries the form's values
         try:
             services.alert_routing_validate(self.instance)
         except ValidationError as exc:
-            self._update_errors(exc)
+            self._update_errors(exc)  # type: ignore[attr-defined]
 
 
 class WebhookEndpointForm(RoutingForm):

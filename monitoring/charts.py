@@ -12,15 +12,18 @@ import re
 import textwrap
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from mlops_gov.svg import inline_svg
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # matplotlib itself is imported lazily (start-up time)
 
 _REF_COLOUR, _CUR_COLOUR, _LINE = "#4b5563", "#dc2626", "#1d4ed8"
 P = ParamSpec("P")
 
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: a chart is ~5 kB instead of ~30 kB
     "svg.hashsalt": "mlops-gov",  # stable ids: the same data gives the same SVG
     "text.parse_math": False,  # user text ($...$) is text, never mathtext

@@ -14,7 +14,7 @@ from monitoring.models import Dataset
 from registry.models import ModelVersion
 
 # model name, version, dataset, [(batch label, {column: shift in standard deviations})]
-DEMO = [
+DEMO: list[tuple[str, int, str, list[tuple[str, dict[str, float]]]]] = [
     (
         "breast-cancer-screening",
         3,
@@ -76,7 +76,7 @@ def _frames(kind: str, shifts_per_batch: list[dict[str, float]]) -> tuple[pd.Dat
     estimator = Ridge(alpha=1.0) if regression else make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
     estimator.fit(reference[features], reference["target"])
     reference["prediction"] = estimator.predict(reference[features])
-    batches = []
+    batches: list[pd.DataFrame] = []
     for shifts in shifts_per_batch:
         batch = rest.sample(n=len(rest), replace=True, random_state=len(batches) + 11).reset_index(drop=True)
         for column, sd in shifts.items():

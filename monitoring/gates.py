@@ -22,6 +22,7 @@ def drift_gate(version: ModelVersion, policy: PromotionPolicy) -> GateResult:
         return GateResult("drift", False, f"No succeeded drift check on {version}: upload a current batch and run one.")
     evidence = {"drift_check": check.pk}
     max_age = timedelta(days=policy.max_drift_check_age_days)
+    assert check.finished_at is not None, "latest_check returns succeeded (finished) checks only"
     age = timezone.now() - check.finished_at
     if age > max_age:
         return GateResult(

@@ -198,7 +198,7 @@ def dashboard_rows() -> list[dict[str, Any]]:
         last = checks[0] if checks else None
         succeeded = [c for c in checks if c.status == JobStatus.SUCCEEDED][:REPORT_CHECKS]
         last_ok = succeeded[0] if succeeded else None
-        trend = [c.drift_share for c in reversed(succeeded[:10])]
+        trend = [c.drift_share for c in reversed(succeeded[:10]) if c.drift_share is not None]
         config = getattr(version.model, "monitoring", None)
         window = timedelta(hours=config.stale_after_hours if config else STALE_AFTER_HOURS_DEFAULT)
         fresh_since = version.last_batch or version.stage_changed_at or version.created_at
@@ -227,9 +227,10 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
     latest = checks[-1] if checks else None
     columns = list(latest.columns.all()) if latest else []
     trend_svg = ""
-    if checks:
+    if latest is not None:
         trend_svg = charts.drift_trend_svg(
-            [(c.finished_at, c.drift_share or 0.0) for c in checks], threshold=latest.drift_share_threshold
+            [(c.finished_at, c.drift_share or 0.0) for c in checks if c.finished_at is not None],
+            threshold=latest.drift_share_threshold,
         )
     drifted_svgs = [
         {"column": c.column, "svg": charts.distribution_svg(c.column, c.distribution)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -16,6 +17,7 @@ from notifications.forms import PreferenceForm
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User), "login_required"
     preference = selectors.preference_for(user)
     current = {kind: getattr(preference, kind) for kind in NotificationKind.values}
     form = PreferenceForm(request.POST or None, initial=current)

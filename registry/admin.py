@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -296,7 +297,7 @@ class PromotionRequestAdmin(admin.ModelAdmin):
                     "requests": queryset,
                     "opts": self.model._meta,
                     "action": f"{decision}_selected",
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 },
             )
         comment = request.POST.get("comment", "")
@@ -321,7 +322,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "model_name", "actor_name", "request_id"]
     ordering = ["-sequence"]
     # The stored payload (canonical) is not shown: before/after are shown as the reader may see them.
-    fields = [
+    fields = readonly_fields = (
         "sequence",
         "occurred_at",
         "actor_name",
@@ -336,8 +337,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "after_shown",
         "prev_hash",
         "hash",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description="before")
     def before_shown(self, obj):

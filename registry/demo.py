@@ -114,6 +114,7 @@ def seed(stdout) -> None:
                 description=f"{algo} candidate {index}",
             )
             services.card_update(version=parent, actor=dana, **{k: v.format(dataset=dataset) for k, v in CARDS.items()})
+        assert parent is not None, "the loop registered at least one version"
         services.version_transition(version=parent, target="staging", actor=eli)
         stdout.write(f"  registered {name} with {parent.version} versions")
     _promote_low_risk_model(stdout)
@@ -122,7 +123,7 @@ def seed(stdout) -> None:
 def _promote_low_risk_model(stdout) -> None:
     User = get_user_model()
     model = RegisteredModel.objects.get(name="breast-cancer-screening")
-    version = model.versions.order_by("-version").first()
+    version = model.versions.latest("version")
     if version.stage == "production":
         return
     policy = PromotionPolicy.objects.filter(risk_tier=model.risk_tier).first()

@@ -24,7 +24,7 @@ class CanonicalValue(Func):
         self.key, self.kind = key, kind
         super().__init__(F("canonical"), **extra)
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection, **extra):  # type: ignore[override]  # Func's template keywords unused
         raise NotSupportedError(f"audit events need PostgreSQL or SQLite, not {connection.vendor}")
 
     def as_postgresql(self, compiler, connection, **extra):

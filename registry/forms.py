@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,7 +24,7 @@ class AliasRequestForm(PromotionRequestForm):
 
     def __init__(self, *args: Any, protected: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["alias"].choices = [(a, a) for a in protected]
+        cast(forms.ChoiceField, self.fields["alias"]).choices = [(a, a) for a in protected]
         self.fields["justification"].help_text = "Why should this alias point to this version? Approvers read this."
 
 
@@ -202,11 +202,12 @@ class ModelForm(forms.Form):
 
     def __init__(self, *args: Any, user, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = user_teams(user)
+        team = cast(forms.ModelChoiceField, self.fields["team"])
+        team.queryset = user_teams(user)
         if editing:
             del self.fields["name"]
-            self.fields["team"].required = False
-        elif not self.fields["team"].queryset.exists():
+            team.required = False
+        elif not team.queryset.exists():
             self.fields["team"].help_text = "You are in no team yet: ask an administrator to add you to one."
 
     @classmethod
@@ -256,8 +257,10 @@ class VersionForm(forms.Form):
 
     def __init__(self, *args: Any, model: RegisteredModel, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = model.versions.order_by("-version")
-        self.fields["parent"].label_from_instance = lambda v: f"v{v.version} ({v.get_stage_display()})"
+        parent = cast(forms.ModelChoiceField, self.fields["parent"])
+        parent.queryset = model.versions.order_by("-version")
+        # Django documents relabelling choices by replacing label_from_instance; the stubs see a method.
+        parent.label_from_instance = lambda v: f"v{v.version} ({v.get_stage_display()})"  # type: ignore[method-assign,assignment]
         if editing:
             del self.fields["source_uri"]
             del self.fields["parent"]

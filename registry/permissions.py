@@ -10,7 +10,7 @@ def is_model_team_member(user, model: RegisteredModel) -> bool:
         return False
     if model.owner_id == user.pk:
         return True
-    return model.team_id is not None and model.team.members.filter(pk=user.pk).exists()
+    return model.team is not None and model.team.members.filter(pk=user.pk).exists()
 
 
 def can_edit_model(user, model: RegisteredModel) -> bool:

@@ -214,7 +214,7 @@ def card_completeness(card: ModelCard | None, policy: PromotionPolicy | None) ->
     return [
         {
             "name": name,
-            "label": ModelCard._meta.get_field(name).verbose_name.capitalize(),
+            "label": str(getattr(ModelCard._meta.get_field(name), "verbose_name", name)).capitalize(),
             "filled": bool(card is not None and str(getattr(card, name) or "").strip()),
             "required": name in required,
         }
@@ -306,7 +306,9 @@ def gate_summary(request: PromotionRequest) -> dict[str, int]:
 
 def _evidence_links(gate: dict[str, Any], version: ModelVersion) -> list[dict[str, str]]:
     links: list[dict[str, str]] = []
-    evidence = gate.get("evidence") if isinstance(gate.get("evidence"), dict) else {}
+    evidence = gate.get("evidence")
+    if not isinstance(evidence, dict):
+        evidence = {}
     text = str(gate.get("detail", ""))
     for key, pattern, url_name, label in _EVIDENCE_PATTERNS:
         ident = evidence.get(key) or evidence.get(f"{key}_id")

@@ -285,7 +285,7 @@ def _message(exc: Exception) -> str:
 # --- authoring: every write goes through the registry service the API uses ----------------------------------------
 
 
-def _form_error(form: forms.Form, exc: Exception, field: str | None = None) -> None:
+def _form_error(form: forms.BaseForm, exc: Exception, field: str | None = None) -> None:
     """Put a service's refusal on the form: a field's own message next to it, anything else above the form."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
@@ -509,7 +509,7 @@ def card_edit(request: HttpRequest, name: str, version: int) -> HttpResponse:
     return render(request, "registry/card_form.html", context, status=400 if form.errors else 200)
 
 
-STAGE_CONSEQUENCES = {
+STAGE_CONSEQUENCES: dict[str, str] = {
     Stage.STAGING: "It becomes a candidate for production: you can then request production for it.",
     Stage.ARCHIVED: "It is retired: no alias or promotion should point at it. You can bring it back to staging later.",
 }
@@ -519,7 +519,7 @@ STAGE_CONSEQUENCES = {
 def stage_move(request: HttpRequest, name: str, version: int) -> HttpResponse:
     """A confirmation page (GET ?to=stage) and the move itself (POST), for moves that need no approval."""
     model_version = _editable_version(request, name, version)
-    target = request.POST.get("target") if request.method == "POST" else request.GET.get("to", "")
+    target = (request.POST.get("target") if request.method == "POST" else request.GET.get("to")) or ""
     allowed = [t for t in lifecycle.ALLOWED_MOVES.get(model_version.stage, ()) if t != Stage.PRODUCTION]
     error = ""
     if target == Stage.PRODUCTION:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULTS = {
     # Any one free-text field (description, card field, comment) is cut here, with a visible note.
@@ -16,4 +19,8 @@ DEFAULTS = {
 
 
 def limit(name: str) -> int:
-    return int(settings.MLOPS_GOV.get(name, DEFAULTS[name]))
+    overrides: Mapping[str, object] = settings.MLOPS_GOV
+    value = overrides.get(name, DEFAULTS[name])
+    if not isinstance(value, (int, str)):
+        raise ImproperlyConfigured(f"MLOPS_GOV[{name!r}] must be an integer, got {value!r}.")
+    return int(value)

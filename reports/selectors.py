@@ -140,7 +140,8 @@ def app_portfolio_row(label: str, *, version: ModelVersion) -> dict[str, Any]:
 
 
 def _lineage(version: ModelVersion) -> list[ModelVersion]:
-    chain, seen, current = [], {version.pk}, version.parent
+    chain: list[ModelVersion] = []
+    seen, current = {version.pk}, version.parent
     while current is not None and len(chain) < 20 and current.pk not in seen:
         chain.append(current)
         seen.add(current.pk)
@@ -193,7 +194,7 @@ def cover_summary(version: ModelVersion, requests: list[dict[str, Any]]) -> dict
     name), the gate verdicts, the latest drift and maturity status, and who is to sign."""
     mine = [row for row in requests if row["request"].version_id == version.pk]
     applied = [row for row in mine if row["request"].status == RequestStatus.APPLIED]
-    row = (applied or mine or [None])[-1]
+    row: dict[str, Any] | None = (applied or mine)[-1] if (applied or mine) else None
     if row is None:
         decision = f"No promotion request recorded: the version is in {version.get_stage_display().lower()}."
     else:
@@ -325,21 +326,21 @@ def report_context(
 
 
 def portfolio_rows() -> tuple[list[dict[str, Any]], int]:
-    versions = (
+    production = (
         ModelVersion.objects.filter(stage=Stage.PRODUCTION)
         .select_related("model__owner", "model__team")
         .order_by("model__name")
     )
-    total = versions.count()
-    versions = list(versions[: limit("REPORT_MAX_PORTFOLIO_MODELS")])
+    total = production.count()
+    versions = list(production[: limit("REPORT_MAX_PORTFOLIO_MODELS")])
     applied = (
         PromotionRequest.objects.filter(version__in=versions, kind=RequestKind.STAGE, status=RequestStatus.APPLIED)
         .prefetch_related(Prefetch("decisions", queryset=Approval.objects.select_related("approver")))
         .order_by("version_id", "-closed_at")
     )
     approval_of: dict[int, PromotionRequest] = {}
-    for request in applied:
-        approval_of.setdefault(request.version_id, request)
+    for applied_request in applied:
+        approval_of.setdefault(applied_request.version_id, applied_request)
     rows = []
     for version in versions:
         request = approval_of.get(version.pk)

@@ -237,7 +237,7 @@ def on_governance_event(sender, event, **kwargs) -> None:
         return
     try:
         version = ModelVersion.objects.select_related("model").get(
-            model_id=event.model_id, version=(event.after or {}).get("version")
+            model_id=event.model_id, version=int((event.after or {}).get("version") or 0)
         )
         with transaction.atomic():
             report_request(actor=None, version=version, trigger=ReportTrigger.PROMOTION)

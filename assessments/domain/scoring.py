@@ -70,7 +70,9 @@ def _value(answers: Answers, qid: str) -> float | None:
     return 0.0
 
 
-def _question_ref(dimension: Mapping[str, Any], question: Mapping[str, Any], value: float | None, top: float) -> dict:
+def _question_ref(
+    dimension: Mapping[str, Any], question: Mapping[str, Any], value: float | None, top: float
+) -> dict[str, Any]:
     return {
         "question": question["id"],
         "dimension": dimension["id"],
@@ -471,7 +473,7 @@ def derive_answers(
             derived[question["id"]] = 0.0
             decided_by[question["id"]] = []
             continue
-        applicable = [c for c in covered if c[0] is not None]
+        applicable = [(c_share, c_ids) for c_share, c_ids in covered if c_share is not None]
         if not applicable:
             derived[question["id"]] = 0.0 if target["method"] == "min_section_sum" else None
             decided_by[question["id"]] = sorted({qid for c in covered for qid in c[1]})

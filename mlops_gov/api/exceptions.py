@@ -35,7 +35,7 @@ def too_big_message() -> str:
     return f"The request body is larger than the limit of {limit:,} bytes; send less (upload large files as files)."
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

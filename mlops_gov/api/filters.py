@@ -6,12 +6,17 @@ with a lenient select (``?enabled=2`` filtered nothing): both answered 200 to a 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 TRUE_VALUES = ("true", "True", "1")
 FALSE_VALUES = ("false", "False", "0")
@@ -67,7 +72,7 @@ class FilterBackend(filters.DjangoFilterBackend):
 
     filterset_base = StrictFilterSet
 
-    def get_filterset(self, request, queryset, view):
+    def get_filterset(self, request: Request, queryset: QuerySet[Any, Any], view: APIView) -> Any:
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
             empty = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import parsers
@@ -31,7 +32,7 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing (400) documents nested deeper than MAX_DEPTH levels, which would otherwise
     exhaust Python's recursion limit (a 500) in the decoder or in whatever walks the data later."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class DenyAll(BasePermission):
     message = "This endpoint declares no permission; access is denied by default."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return False
 
 
@@ -24,12 +30,12 @@ class RoleModelPermissions(DjangoModelPermissions):
 
 
 class ReadOnlyRolePermissions(RoleModelPermissions):
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return request.method in SAFE_METHODS and super().has_permission(request, view)
 
 
 class IsAuthenticatedUser(BasePermission):
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_active)
 
 

@@ -8,7 +8,7 @@ writes 409 (state conflict or references blocking a deletion), 413 (body too lar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular import openapi
 from rest_framework import serializers
@@ -75,7 +75,7 @@ class AutoSchema(openapi.AutoSchema):
             schema = {**schema, "type": "object", "additionalProperties": {}}  # a JSON object; null is refused
         return schema
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         errors = READ_ERRORS if self.method in ("GET", "HEAD", "OPTIONS") else WRITE_ERRORS
         for code, (description, schema) in errors.items():

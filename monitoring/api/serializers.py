@@ -213,10 +213,9 @@ class ConfigSerializer(serializers.ModelSerializer):
 # --- alert routing --------------------------------------------------------------------------------------------------
 
 
-def _addressable(value: str) -> str:
+def _addressable(value: str) -> None:
     if "/" in value:
         raise serializers.ValidationError("A name cannot contain '/' (it is part of the URL).")
-    return value
 
 
 class WebhookEndpointOutSerializer(serializers.ModelSerializer):

@@ -209,7 +209,7 @@ class _RoutingViewSet(viewsets.GenericViewSet):
     out_serializer: type
 
     def _stored(self, name: str):
-        return get_object_or_404(self.queryset.model.objects.all(), name=name)
+        return get_object_or_404(self.get_queryset().model._default_manager.all(), name=name)
 
     def _out(self, name: str, status_code: int = status.HTTP_200_OK) -> Response:
         obj = get_object_or_404(self.get_queryset(), name=name)
@@ -225,7 +225,7 @@ class _RoutingViewSet(viewsets.GenericViewSet):
 
     def create(self, request):
         data = _validated(self.in_serializer, request.data)
-        obj = services.alert_routing_save(obj=self.queryset.model(), actor=request.user, changes=data)
+        obj = services.alert_routing_save(obj=self.get_queryset().model(), actor=request.user, changes=data)
         return self._out(obj.name, status.HTTP_201_CREATED)
 
     def partial_update(self, request, name: str):

@@ -232,7 +232,7 @@ class DriftConfig:
                     f"{applies} columns only; choose a stat test for {kind} columns for it."
                 )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         def number(value: float | None) -> float | None:
             return None if value is None else float(value)
 
@@ -255,7 +255,7 @@ class DriftConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> DriftConfig:
+    def from_dict(cls, data: dict[str, Any] | None) -> DriftConfig:
         """Build a config from JSON-like data; raises ``ValueError`` with a clear message on unknown keys, unknown stat
         tests or bad values."""
         if data is None:
@@ -316,7 +316,7 @@ class DriftResult:
     drift_share: float
     dataset_drift: bool
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "columns": [asdict(column) for column in self.columns],
             "drifted_count": self.drifted_count,
@@ -363,11 +363,11 @@ def _sorted_counts(values: np.ndarray) -> dict[float, int]:
     return dict(zip(values[starts].tolist(), counts.tolist(), strict=True))
 
 
-def _union_keys(ref: Mapping, cur: Mapping) -> list:
+def _union_keys(ref: Mapping[Any, Any], cur: Mapping[Any, Any]) -> list[Any]:
     return list(ref) + [key for key in cur if key not in ref]
 
 
-def _category_sort_key(key: Any) -> tuple:
+def _category_sort_key(key: Any) -> tuple[Any, ...]:
     if isinstance(key, str):
         try:
             return (0, float(key), key)
@@ -412,7 +412,9 @@ def _ks(ref: NumericStats, cur: _NumericSample) -> float:
     return float(sp_stats.ks_2samp(ref.values, cur.values)[1])
 
 
-def _counts_for(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]) -> tuple[dict, dict]:
+def _counts_for(
+    ref: NumericStats | CategoricalStats, cur: _NumericSample | dict[str, int]
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
     if isinstance(ref, NumericStats):
         assert isinstance(cur, _NumericSample)
         return _sorted_counts(ref.values), _sorted_counts(cur.values)
@@ -420,7 +422,7 @@ def _counts_for(ref: NumericStats | CategoricalStats, cur: _NumericSample | dict
     return ref.counts, cur
 
 
-def _chisquare(ref_counts: dict, cur_counts: dict) -> float:
+def _chisquare(ref_counts: dict[Any, Any], cur_counts: dict[Any, Any]) -> float:
     from scipy import stats as sp_stats  # lazily: scipy.stats costs ~1 s at import
 
     keys = _union_keys(ref_counts, cur_counts)
@@ -432,7 +434,7 @@ def _chisquare(ref_counts: dict, cur_counts: dict) -> float:
         return float(sp_stats.chisquare(f_obs, f_exp)[1])
 
 
-def _z_test(ref_counts: dict, cur_counts: dict) -> float:
+def _z_test(ref_counts: dict[Any, Any], cur_counts: dict[Any, Any]) -> float:
     from scipy import stats as sp_stats  # lazily: scipy.stats costs ~1 s at import
 
     if len(ref_counts) == 1 and len(cur_counts) == 1 and next(iter(ref_counts)) == next(iter(cur_counts)):
@@ -862,7 +864,7 @@ def evidently_drift(
     order = {name: index for index, name in enumerate(kinds)}
     out.sort(key=lambda column: order[column.column])
     result = DriftResult.from_columns(out, (config or DriftConfig()).drift_share)
-    if count is not None:
+    if count is not None and share is not None:
         result.drifted_count, result.share = int(count), float(share)
         result.dataset_drift = result.share >= result.drift_share
     return result

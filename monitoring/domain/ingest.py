@@ -61,7 +61,7 @@ class Table:
 
     @property
     def n_columns(self) -> int:
-        return self.frame.shape[1]
+        return int(self.frame.shape[1])
 
     def schema(self) -> list[dict[str, str]]:
         """Every non-role column with the kind this file gives it (Evidently's typing of the file as read), the rule
@@ -254,9 +254,11 @@ def _check_columns(names: list[str], limits: Limits) -> None:
     if any(not n for n in names):
         raise IngestError("A column has an empty name.")
     seen: set[str] = set()
-    duplicates = sorted({n for n in names if n in seen or seen.add(n)})
+    duplicates: set[str] = set()
+    for name in names:
+        (duplicates if name in seen else seen).add(name)
     if duplicates:
-        raise IngestError(f"Duplicate column names: {', '.join(duplicates[:10])}.")
+        raise IngestError(f"Duplicate column names: {', '.join(sorted(duplicates)[:10])}.")
 
 
 def _read_parquet(data: bytes, limits: Limits) -> pd.DataFrame:
@@ -321,8 +323,8 @@ def _plain_arrow_type(t: Any) -> bool:
     import pyarrow.types as pt
 
     if pt.is_dictionary(t):
-        return pt.is_string(t.value_type) or pt.is_large_string(t.value_type)
-    return (
+        return bool(pt.is_string(t.value_type) or pt.is_large_string(t.value_type))
+    return bool(
         pt.is_integer(t)
         or pt.is_floating(t)
         or pt.is_boolean(t)
@@ -391,7 +393,7 @@ def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -
     are not numbers are counted as type mismatches, a data-quality finding), numbers in a reference-text column become
     their labels. The batch keeps its own typing (a check types from the current data, as Evidently does)."""
     wanted = [c for c in reference_schema if c["kind"] in KINDS]
-    own = {t.name: t for t in table.typing} or {c.name: None for c in table.features}
+    own: dict[str, ColumnTyping | None] = {t.name: t for t in table.typing} or {c.name: None for c in table.features}
     checked = {c.name for c in table.features}
     missing = [c["name"] for c in wanted if c["name"] not in own]
     extra = sorted(checked - {c["name"] for c in reference_schema})

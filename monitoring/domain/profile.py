@@ -205,7 +205,7 @@ class ReferenceProfile:
         encoded = json.dumps(header, allow_nan=False, ensure_ascii=False).encode("utf-8")
         arrays["header"] = np.frombuffer(encoded, dtype=np.uint8)
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, allow_pickle=False, **arrays)
         return buffer.getvalue()
 
     @classmethod

@@ -105,9 +105,9 @@ def fold_row_hashes(running: np.ndarray | None, chunk: pd.DataFrame) -> np.ndarr
     fold to equal hashes; different rows collide with probability about n^2 / 2^65 (3e-8 at a million rows)."""
     hashed = pd.util.hash_pandas_object(chunk, index=False).to_numpy(dtype=np.uint64)
     if running is None:
-        return hashed
+        return np.asarray(hashed)
     with np.errstate(over="ignore"):
-        return (running * _ROW_HASH_PRIME) ^ hashed
+        return np.asarray((running * _ROW_HASH_PRIME) ^ hashed)
 
 
 def duplicate_count(row_hashes: np.ndarray) -> int:
@@ -128,8 +128,8 @@ def task_type(target: pd.Series) -> str:
 
 def _labels(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_float_dtype(series) and np.allclose(series, np.round(series)):
-        return series.astype("int64").astype(str).to_numpy()
-    return series.astype(str).to_numpy()
+        return np.asarray(series.astype("int64").astype(str))
+    return np.asarray(series.astype(str))
 
 
 def _is_score(prediction: pd.Series, target: pd.Series) -> bool:

@@ -88,7 +88,7 @@ def alert_raise(
     """Record an alert (once per ``dedup_key``), audit it and notify the rules listening for its kind."""
     if dedup_key and Alert.objects.filter(dedup_key=dedup_key).exists():
         return None
-    payload = {
+    payload: dict[str, Any] = {
         "event": kind,
         "model": model.name,
         "version": version.version if version else None,

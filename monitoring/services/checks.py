@@ -48,6 +48,8 @@ def check_create(
         require(permissions.can_run_checks(actor, version.model), "Only the model's team may run its checks.")
     if current.version_id != version.pk or current.kind != DatasetKind.CURRENT:
         raise DomainError("The check needs a current batch of this version.")
+    if current.reference is None:
+        raise DomainError("The current batch has no reference dataset to compare with.")
     config = drift_config_validate(selectors.config_for(version.model).drift_config or {})
     if config.get("seed") is None:  # stored with the check: a re-run of it gives the same order-dependent scores
         config["seed"] = secrets.randbelow(2**32)

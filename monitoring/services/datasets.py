@@ -48,9 +48,9 @@ def dataset_upload(
         if reference.version_id != version.pk or reference.kind != DatasetKind.REFERENCE:
             raise DomainError("The reference must be a reference dataset of the same version.")
     try:
-        inherited = dict(reference.roles) if kind == DatasetKind.CURRENT and not roles else {}
+        inherited = dict(reference.roles) if reference is not None and kind == DatasetKind.CURRENT and not roles else {}
         table = ingest.read_table(data, filename=filename, limits=limits(), roles=roles, optional_roles=inherited)
-        if kind == DatasetKind.CURRENT:
+        if reference is not None and kind == DatasetKind.CURRENT:
             table = ingest.conform_to_reference(table, reference.schema)
     except ingest.IngestError as exc:
         raise DomainError(str(exc)) from None

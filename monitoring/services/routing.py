@@ -93,7 +93,7 @@ def alert_routing_save(
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     previous = model_cls.objects.select_for_update().filter(pk=obj.pk).first() if obj.pk else None
     if obj.pk and previous is None:
-        raise NotFoundError(f"{model_cls._meta.verbose_name.capitalize()} #{obj.pk} no longer exists.")
+        raise NotFoundError(f"{str(model_cls._meta.verbose_name).capitalize()} #{obj.pk} no longer exists.")
     before = _routing_snapshot(previous) if previous is not None else None
     old_secret = getattr(previous, "secret", None)
     if changes is not None:

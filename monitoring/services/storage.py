@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import BinaryIO, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -29,7 +30,7 @@ def read_frame(dataset: Dataset, columns: list[str] | None = None) -> pd.DataFra
 def read_profile(dataset: Dataset, columns: list[str] | None = None) -> ReferenceProfile:
     """The reference profile, or only ``columns`` of it (read lazily from the stored archive)."""
     with dataset.profile_file.open("rb") as handle:
-        return ReferenceProfile.from_bytes(handle, columns=columns)
+        return ReferenceProfile.from_bytes(cast(BinaryIO, handle), columns=columns)
 
 
 def feature_specs(dataset: Dataset) -> list[ColumnSpec]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
@@ -94,7 +96,7 @@ class ModelInSerializer(serializers.Serializer):
 
 
 class ModelUpdateSerializer(ModelInSerializer):
-    name = None
+    name = None  # type: ignore[assignment]  # DRF: None removes the inherited field
 
 
 class CardSerializer(serializers.ModelSerializer):
@@ -110,7 +112,9 @@ class VersionOutSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="model.name")
     created_by = serializers.CharField(source="created_by.username")
     parent_version = serializers.IntegerField(source="parent.version", allow_null=True, default=None)
-    aliases = serializers.SlugRelatedField(slug_field="alias", many=True, read_only=True)
+    aliases: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="alias", many=True, read_only=True
+    )
     card = CardSerializer(read_only=True)
 
     class Meta:
@@ -164,8 +168,8 @@ class VersionInSerializer(serializers.Serializer):
 
 
 class VersionUpdateSerializer(VersionInSerializer):
-    source_uri = None
-    parent_version = None
+    source_uri = None  # type: ignore[assignment]  # DRF: None removes the inherited field
+    parent_version = None  # type: ignore[assignment]
 
 
 class StageInSerializer(serializers.Serializer):

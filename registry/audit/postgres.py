@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import GeneratedField
 
 from mlops_gov.prefetch import prefetched
 from registry.domain import hashchain
@@ -113,7 +114,7 @@ def verify_payloads(total: int, expected: tuple[int, str], chunk_size: int = 20_
         with psycopg.Cursor(raw) as cursor:
             for first in range(1, total + 1, chunk_size):
                 cursor.execute(_CHUNK_SQL, [first, min(first + chunk_size - 1, total)], binary=True)
-                count, payloads, hashes, prev_hashes = cursor.fetchone()
+                count, payloads, hashes, prev_hashes = cursor.fetchone() or (0, None, None, None)
                 yield hashchain.PayloadChunk(count, bytes(payloads or b""), hashes or "", prev_hashes or "")
 
     try:
@@ -158,6 +159,7 @@ def _reference_generation_expressions() -> dict[str, str]:
     columns = ["canonical text"]
     for name in hashchain.HASHED_FIELDS:
         field = AuditEvent._meta.get_field(name)
+        assert isinstance(field, GeneratedField) and field.column, f"{name} is a generated column"
         expression, params = field.generated_sql(connection)
         assert not params, "CanonicalValue writes its keys as literals"
         name_sql = connection.ops.quote_name(field.column)

@@ -113,4 +113,4 @@ def _iso(value) -> str:
 
 def audit_head() -> dict[str, Any]:
     head = AuditChainHead.objects.filter(pk=1).values("sequence", "hash").first()
-    return head or {"sequence": 0, "hash": hashchain.GENESIS_HASH}
+    return dict(head) if head else {"sequence": 0, "hash": hashchain.GENESIS_HASH}

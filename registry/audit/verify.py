@@ -51,7 +51,7 @@ def audit_verify(*, independent: bool = False, anchors: Iterable[tuple[int, str]
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
-        expected = tuple(head) if head else (0, hashchain.GENESIS_HASH)
+        expected = (head[0], head[1]) if head else (0, hashchain.GENESIS_HASH)
         total, numbered, lowest, highest = _sequence_bounds()
         if numbered != total:
             missing = total - numbered

@@ -97,7 +97,7 @@ def forget_cached_callers() -> None:
     transaction.on_commit(_new_generation)
 
 
-class CachedTokenMixin:
+class CachedTokenMixin(TokenAuthentication):
     """Token authentication whose reads are cached (see the module docstring); writes always hit the database."""
 
     def authenticate(self, request):

@@ -72,7 +72,11 @@ class PreparedRead:
         converters = sorted(compiler.get_converters(fields).items())
         # The names of values_list(named=True), as Django's NamedValuesListIterable gives them (the SELECT list
         # follows the same order).
-        names = queryset._fields or [*query.extra_select, *query.values_select, *query.annotation_select]
+        names = getattr(queryset, "_fields", None) or [
+            *query.extra_select,
+            *query.values_select,
+            *query.annotation_select,
+        ]
         compiled = _Compiled(sql, tuple(params), tuple(slots), converters, create_namedtuple_class(*names))
         with self._lock:
             self._compiled[using] = compiled

@@ -41,7 +41,7 @@ class EpochMillis(Func):
     def __init__(self, field: str):
         super().__init__(F(field))
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]  # Func's template keywords unused
         lhs, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             return f"CAST(FLOOR(EXTRACT(EPOCH FROM {lhs}) * 1000) AS BIGINT)", params
@@ -271,7 +271,7 @@ class TagText(Func):
         self.key = key
         super().__init__(F("tags"))
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]  # Func's template keywords unused
         lhs, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             return f"({lhs} ->> %s)", [*params, self.key]
@@ -303,6 +303,7 @@ def _apply_conditions(qs: QuerySet, conditions: list[Condition], fields: dict[st
             continue
         field = fields[cond.key]
         if cond.op == "IN":
+            assert isinstance(cond.value, tuple), "the parser gives IN a tuple"
             qs = qs.filter(**{f"{field}__in": list(cond.value)})
         elif isinstance(cond.value, int):
             lookup = {"=": "exact", "<": "lt", ">": "gt", "<=": "lte", ">=": "gte"}.get(cond.op)

@@ -69,5 +69,5 @@ def independence_problem(actor, model: RegisteredModel, policy: PromotionPolicy)
     return independence_refusal(
         policy.independence,
         approver_owns_model=model.owner_id == actor.pk,
-        approver_in_team=model.team_id is not None and model.team.members.filter(pk=actor.pk).exists(),
+        approver_in_team=model.team is not None and model.team.members.filter(pk=actor.pk).exists(),
     )

@@ -46,7 +46,7 @@ class StaticOnlyFetcher(URLFetcher):
             raise RefusedURL(f"{url[:200]!r} is larger than {self.max_bytes} bytes.")
         return path
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         self.requested.append(url)
         try:
             path = self.resolve(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 from django.template.loader import render_to_string
@@ -104,7 +105,7 @@ def test_schema_checks_the_named_rules_when_given():
         "dimensions[0].questions[0].evidence.version: rule 'registry.model-card' is at version 2" in e for e in errors
     )
     assert any("no evidence rule 'registry.input-signature' is installed" in e for e in errors)
-    broken = copy.deepcopy(TINY)
+    broken: Any = copy.deepcopy(TINY)
     broken["dimensions"][0]["questions"][0]["evidence"] = {"rule": "Not A Rule", "version": 0}
     assert len(validate_framework(broken)) == 2
 
@@ -196,7 +197,7 @@ def test_measure_all_stores_each_model_and_the_portfolio(documented, personas):
     summary = services.measurements_take_all(trigger="beat")
     assert summary["measured"] == 2 and summary["failed"] == []
     portfolio = Measurement.objects.get(model__isnull=True)
-    scores = sorted(m.score for m in Measurement.objects.filter(model__isnull=False))
+    scores = sorted(cast(float, m.score) for m in Measurement.objects.filter(model__isnull=False))
     assert portfolio.score == pytest.approx(sum(scores) / 2, abs=1e-6)
     assert {r["model"] for r in portfolio.result["models"]} == {"credit-scoring", "empty-model"}
     assert scores[0] < scores[1]  # the documented model measures higher than the empty one

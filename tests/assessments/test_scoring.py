@@ -180,7 +180,7 @@ def test_a_level_needs_the_level_below():
 
 
 def test_azure_not_applicable_does_not_block_a_level():
-    answers = {q["id"]: 1.0 for _, q in scoring.iter_questions(AZURE)}
+    answers: dict[str, float | None] = {q["id"]: 1.0 for _, q in scoring.iter_questions(AZURE)}
     answers["az.release.ab"] = None
     assert scoring.score(AZURE, answers)["level"]["rank"] == 4
     answers["az.release.ab"] = 0.5
@@ -208,7 +208,7 @@ def test_lifecycle_weighted_and_next_steps_biggest_effect_first():
 
 
 def test_not_applicable_is_excluded_from_the_weighted_score():
-    answers = lifecycle_all(1.0)
+    answers: dict[str, float | None] = {**lifecycle_all(1.0)}
     answers["dm.labelling"] = None
     assert scoring.score(LIFECYCLE, answers)["overall"]["normalised"] == 1.0
 

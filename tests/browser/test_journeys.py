@@ -7,6 +7,7 @@ person takes is a click or a keystroke in the pages. Drift checks run the way th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -230,7 +231,7 @@ def test_auditor_journey_filter_verify_as_of_pdf(page, live_server, personas):
 
     _production_request(personas)
     # The next whole minute (the page's datetime input takes minutes): after v1 went to production.
-    moment = timezone.localtime(timezone.now() + timezone.timedelta(minutes=1))
+    moment = timezone.localtime(timezone.now() + dt.timedelta(minutes=1))
     base = live_server.url
     seen = _no_admin_or_api(page)
     login(page, base, "audrey", PASSWORD)

@@ -269,8 +269,8 @@ def test_generating_a_report_for_a_missing_version_stores_nothing(personas, mode
     response = client.post("/reports/models/credit/generate/", {"version": raw})
     assert response.status_code in (400, 404), response.status_code
     assert GovernanceReport.objects.count() == 0
-    response = api_client(personas.scientist).post("/api/v1/reports/", {"model": "credit", "version": 99})
-    assert response.status_code == 404
+    api_response = api_client(personas.scientist).post("/api/v1/reports/", {"model": "credit", "version": 99})
+    assert api_response.status_code == 404
     assert GovernanceReport.objects.count() == 0
 
 

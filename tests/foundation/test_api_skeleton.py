@@ -55,10 +55,11 @@ def test_a_user_without_a_role_is_denied_model_reads(api, personas):
 def test_pagination_refuses_an_unordered_queryset():
     request = APIRequestFactory().get("/")
     from rest_framework.request import Request
+    from rest_framework.views import APIView
 
     with pytest.raises(ImproperlyConfigured):
         OrderedPageNumberPagination().paginate_queryset(
-            RegisteredModel.objects.all().order_by(), Request(request), view=object()
+            RegisteredModel.objects.all().order_by(), Request(request), view=APIView()
         )
 
 

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-import run_all  # noqa: E402
+from bench import run_all  # noqa: E402
 
 
 def test_every_bench_script_is_run_and_exists() -> None:

@@ -115,7 +115,7 @@ def test_login_lockout_is_a_429_page_in_the_layout(client, personas):
 @override_settings(DEBUG=False)
 def test_500_page_renders_without_the_database_and_gives_the_request_id():
     request = RequestFactory().get("/boom/")
-    request.request_id = "req-12345678"
+    setattr(request, "request_id", "req-12345678")  # noqa: B010  # what RequestIdMiddleware sets
     response = server_error(request)
     assert response.status_code == 500
     html = response.content.decode()

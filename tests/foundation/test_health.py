@@ -30,12 +30,12 @@ def test_healthz_is_503_naming_the_broker_when_it_is_unreachable(client, monkeyp
 
 @pytest.mark.django_db
 def test_healthz_is_503_naming_the_database_when_it_fails(client, monkeypatch):
-    from mlops_gov import health
+    from django.db import connection
 
     def broken_cursor():
         raise RuntimeError("connection refused")
 
-    monkeypatch.setattr(health.connection, "cursor", broken_cursor)
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["failed"] == ["database"]

@@ -3,6 +3,7 @@ sparklines."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -40,7 +41,7 @@ def test_sparkline_draws_the_values_and_names_them():
     from django.utils import timezone
 
     now = timezone.now()
-    assert daily_counts([now, now, now - timezone.timedelta(days=1)], days=3, now=now) == [0, 1, 2]
+    assert daily_counts([now, now, now - dt.timedelta(days=1)], days=3, now=now) == [0, 1, 2]
 
 
 def test_a_data_scientist_sees_their_open_requests_and_drafts(personas, client):

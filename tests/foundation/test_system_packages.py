@@ -75,7 +75,9 @@ def machine(tmp_path) -> Machine:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool in TOOLS:
-        os.symlink(shutil.which(tool), bin_dir / tool)
+        found = shutil.which(tool)
+        assert found is not None, f"{tool} is on the machine"
+        os.symlink(found, bin_dir / tool)
     stub(bin_dir / "id", 'echo "$FAKE_UID"\n')
     stub(
         bin_dir / "dpkg-query",
@@ -108,7 +110,7 @@ def test_a_user_without_root_is_stopped_at_once_with_the_one_install_command(mac
     machine.has("python3-venv", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1")
     result = machine.run("test", uid=1000)
     assert result.returncode == 1
-    assert result.elapsed < 5  # type: ignore[attr-defined]
+    assert result.elapsed < 5
     lines = result.stderr.splitlines()
     assert lines[0] == (
         "make test needs system packages that are not installed: libharfbuzz-subset0 chromium. Install them with:"

@@ -112,7 +112,7 @@ def test_deactivated_user_is_refused_at_once(personas, model):
 def test_login_does_not_flush_the_cache(personas, model):
     client, _ = client_of(personas.scientist)
     assert read(client) == 200
-    update_last_login(None, personas.scientist)  # what a login saves
+    update_last_login(type(personas.scientist), personas.scientist)  # what a login saves
     assert queries_of(client) == queries_of(client)  # still warm: no auth query added
 
 

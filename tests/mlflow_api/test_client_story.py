@@ -57,7 +57,7 @@ def test_full_story_through_the_stock_client(personas, api, live_server, mlflow_
 
     client.set_model_version_tag("fraud-detector", "2", "validated", True)
     client.set_registered_model_tag("fraud-detector", "domain", "payments")
-    client.set_registered_model_alias("fraud-detector", "candidate", 2)
+    client.set_registered_model_alias("fraud-detector", "candidate", "2")
     by_alias = client.get_model_version_by_alias("fraud-detector", "candidate")
     assert by_alias.version == "2" and by_alias.aliases == ["candidate"] and by_alias.tags["validated"] == "True"
 

@@ -56,8 +56,9 @@ def test_auditors_get_the_checkpoint_by_email(keyed, settings, personas, django_
     personas.auditor.save()
     with django_capture_on_commit_callbacks(execute=True):
         checkpoint = checkpoints.checkpoint_write()
-    assert sorted(m.to[0] for m in mail.outbox) == ["audrey@example.org", "ext@example.org"]
-    assert checkpoint.document in mail.outbox[0].body and "BEGIN PUBLIC KEY" in mail.outbox[0].body
+    assert sorted(str(m.to[0]) for m in mail.outbox) == ["audrey@example.org", "ext@example.org"]
+    body = str(mail.outbox[0].body)
+    assert checkpoint.document in body and "BEGIN PUBLIC KEY" in body
 
 
 def test_the_schedule_is_created_by_the_builtin_data(db):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import cast
 
 import pytest
 from django.urls import reverse
@@ -33,7 +34,7 @@ def hook(personas):
         event="drift",
         channel=DeliveryChannel.WEBHOOK,
         target=URL,
-        webhook=endpoint,
+        webhook=cast(WebhookEndpoint, endpoint),
         payload={"event": "drift"},
         status=DeliveryStatus.FAILED,
         attempts=1,

@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -352,7 +353,7 @@ def _pure_chain(n: int):
     prev = hashchain.GENESIS_HASH
     out = []
     for i in range(1, n + 1):
-        event = {name: "" for name in hashchain.HASHED_FIELDS}
+        event: dict[str, Any] = {name: "" for name in hashchain.HASHED_FIELDS}
         event.update(
             sequence=i,
             occurred_at=f"2026-01-01T00:00:{i:02d}.000000Z",
@@ -497,7 +498,12 @@ def test_database_side_check_on_a_twin_connection(builtin_data, personas, model,
     make_version(personas, model)
     twins = []
     real = audit_postgres._on_snapshot_twin
-    monkeypatch.setattr(audit_postgres, "_on_snapshot_twin", lambda sql: twins.append(real(sql)) or twins[-1])
+
+    def recording_twin(sql: str) -> Any:
+        twins.append(real(sql))
+        return twins[-1]
+
+    monkeypatch.setattr(audit_postgres, "_on_snapshot_twin", recording_twin)
     assert audit.audit_verify().ok
     _tamper("UPDATE registry_auditevent SET hash = %s WHERE sequence = 2", ["e" * 64])
     result = audit.audit_verify()

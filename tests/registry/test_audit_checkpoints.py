@@ -61,8 +61,10 @@ def _set_head(sequence: int, digest: str) -> None:
 def truncate_tail(count: int = 2) -> None:
     """Delete the last events and set the head row back to the new last event: the chain stays consistent."""
     last = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+    assert last is not None
     _tamper("DELETE FROM registry_auditevent WHERE sequence > %s", [last - count])
     kept = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    assert kept is not None
     _set_head(*kept)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,10 +25,10 @@ MLFLOW = "/api/2.0/mlflow/"
 
 @dataclass
 class World:
-    personas: object
-    model: object
-    staged: object
-    promotion: object
+    personas: Any
+    model: Any
+    staged: Any
+    promotion: Any
 
 
 def _api(user) -> APIClient:

@@ -4,6 +4,7 @@ written by an older release still verifies once its columns become generated fro
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -27,7 +28,7 @@ def test_legacy_events_get_their_payload_and_verify():
     prev = hashchain.GENESIS_HASH
     at = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
     for sequence in (1, 2, 3):
-        fields = {name: "" for name in hashchain.HASHED_FIELDS}
+        fields: dict[str, Any] = {name: "" for name in hashchain.HASHED_FIELDS}
         fields.update(
             sequence=sequence,
             occurred_at=at + dt.timedelta(seconds=sequence),

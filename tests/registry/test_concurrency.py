@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _run_threads(target, args_list):
     barrier = threading.Barrier(len(args_list))
-    results = [None] * len(args_list)
+    results: list[Any] = [None] * len(args_list)
 
     def worker(index, args):
         try:

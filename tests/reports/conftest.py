@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -63,7 +64,7 @@ class FetcherSpy:
     """Records every fetcher the renderer builds, so a test can see each URL WeasyPrint asked for."""
 
     def __init__(self) -> None:
-        self.fetchers = []
+        self.fetchers: list[Any] = []
 
     def __call__(self):
         fetcher = _original_make_fetcher()
@@ -101,7 +102,8 @@ def flat(text: str) -> str:
 
 def assert_no_attachments(data: bytes) -> None:
     reader = PdfReader(io.BytesIO(data))
-    names = reader.trailer["/Root"].get("/Names")
+    root: Any = reader.trailer["/Root"]  # pypdf types trailer entries as the PdfObject union
+    names = root.get("/Names")
     assert names is None or "/EmbeddedFiles" not in names.get_object()
     assert reader.attachments == {}
     for page in reader.pages:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -108,10 +109,11 @@ def test_a_failing_section_fails_the_report_instead_of_shipping_without_its_evid
 def test_pdf_metadata_pdfa_fonts_and_page_numbers(rendered):
     reader = PdfReader(io.BytesIO(rendered.pdf))
     meta = reader.metadata
+    assert meta is not None
     assert meta.title == "Governance report: credit-scoring v1"
     assert meta.author == "audrey"
-    assert "credit-scoring" in meta.subject
-    root = reader.trailer["/Root"]
+    assert "credit-scoring" in (meta.subject or "")
+    root: Any = reader.trailer["/Root"]  # pypdf types trailer entries as the PdfObject union
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
     assert "pdfaid:part" in xmp and "3" in xmp.split("pdfaid:part")[1][:10]
     assert "/OutputIntents" in root
@@ -121,7 +123,8 @@ def test_pdf_metadata_pdfa_fonts_and_page_numbers(rendered):
     # Every font is embedded (archival requirement), including the Korean face for the Korean description.
     fonts = set()
     for page in reader.pages:
-        resources = page["/Resources"].get("/Font") or {}
+        page_resources: Any = page["/Resources"]
+        resources = page_resources.get("/Font") or {}
         for ref in resources.values():
             font = ref.get_object()
             descendant = font.get("/DescendantFonts")

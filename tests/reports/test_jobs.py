@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -36,7 +37,8 @@ def test_api_create_poll_download(api, personas, production, django_capture_on_c
     assert download.status_code == 200
     data = b"".join(download.streaming_content)
     assert hashlib.sha256(data).hexdigest() == polled["sha256"] and len(data) == polled["size_bytes"]
-    assert "pdfaid:part" in PdfReader(io.BytesIO(data)).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    root: Any = PdfReader(io.BytesIO(data)).trailer["/Root"]  # pypdf types trailer entries as the PdfObject union
+    assert "pdfaid:part" in root["/Metadata"].get_object().get_data().decode()
     text = flat(pdf_text(data))
     assert flat(polled["chain_hash"]) in text and f"#{polled['chain_sequence']}" in text
     assert_no_attachments(data)

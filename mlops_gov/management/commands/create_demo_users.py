@@ -1,6 +1,7 @@
 """Demo logins, one per role: passwords generated, printed once, kept in var/demo-credentials.txt (git-ignored)."""
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,7 +24,7 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Create one demo login per role (only those missing); print new passwords once."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
         path = settings.VAR_DIR / "demo-credentials.txt"
         path.parent.mkdir(parents=True, exist_ok=True)

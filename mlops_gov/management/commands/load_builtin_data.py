@@ -4,6 +4,7 @@ Each domain app may offer ``<app>.builtin.load() -> str``; this command runs the
 """
 
 import importlib
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -13,7 +14,7 @@ from mlops_gov.roles import DOMAIN_APPS, sync_roles
 class Command(BaseCommand):
     help = "Load built-in data (promotion policies, maturity frameworks, schedules)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         sync_roles()
         for label in DOMAIN_APPS:
             try:

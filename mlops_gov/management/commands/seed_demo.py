@@ -1,8 +1,9 @@
 """Demo data: each domain app seeds its part (``<app>.demo.seed(stdout)``), registry first."""
 
 import importlib
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from mlops_gov.context import acting
 from mlops_gov.roles import DOMAIN_APPS
@@ -11,10 +12,10 @@ from mlops_gov.roles import DOMAIN_APPS
 class Command(BaseCommand):
     help = "Train real scikit-learn models on bundled datasets and register, assess, monitor and report on them."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when models are registered already.")
 
-    def handle(self, *args, if_empty: bool = False, **options):
+    def handle(self, *args: Any, if_empty: bool = False, **options: Any) -> None:
         from registry.models import RegisteredModel
 
         if if_empty and RegisteredModel.objects.exists():

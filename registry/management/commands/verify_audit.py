@@ -56,6 +56,7 @@ class Command(BaseCommand):
             )
             return
         brk = result.first_break
+        assert brk is not None, "a failed verification names its first break"
         self.stderr.write(f"audit chain BROKEN at event #{brk.sequence}: {brk.reason}")
         sys.exit(1)
 
