@@ -10,10 +10,9 @@ from typing import Any
 
 from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q, QuerySet, TextField
 
-from registry.mlflow_api import shapes
+from registry.mlflow_api import reads, shapes
 from registry.mlflow_api.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowError
 from registry.mlflow_api.filters import Condition, like_to_regex
-from registry.mlflow_api.prepared import PreparedRead
 from registry.models import ModelAlias, ModelVersion, RegisteredModel
 
 MAX_OFFSET = 10_000_000
@@ -111,51 +110,15 @@ def _newer_of_same_stage() -> Exists:
     )
 
 
-# The hot single-object reads, compiled once (see prepared.py): the MLflow client calls these on every load.
-_MODEL_BY_NAME = PreparedRead(lambda name: _model_rows(RegisteredModel.objects.filter(name=name)), str)
-_LATEST_OF_MODEL = PreparedRead(
-    lambda model_id: _version_rows(
-        ModelVersion.objects.filter(model_id=model_id).exclude(_newer_of_same_stage()).order_by("version")
-    ),
-    int,
-)
-_ALIASES_OF_MODEL = PreparedRead(
-    lambda model_id: (
-        ModelAlias.objects.filter(model_id=model_id)
-        .order_by("alias")
-        .values_list("alias", "version_id", "version__version", named=True)
-    ),
-    int,
-)
-_VERSION_BY_ALIAS = PreparedRead(
-    lambda name, alias: _version_rows(
-        ModelVersion.objects.filter(model__name=name, aliases__alias=alias), "model__name"
-    ),
-    str,
-    str,
-)
-_VERSION_BY_NUMBER = PreparedRead(
-    lambda name, number: _version_rows(ModelVersion.objects.filter(model__name=name, version=number), "model__name"),
-    str,
-    int,
-)
-_ALIASES_OF_VERSION = PreparedRead(
-    lambda version_id: (
-        ModelAlias.objects.filter(version_id=version_id).order_by("alias").values_list("alias", named=True)
-    ),
-    int,
-)
-_ALIASES_OF_MODEL_NAME = PreparedRead(
-    lambda name: (
-        ModelAlias.objects.filter(model__name=name).order_by("alias").values_list("version_id", "alias", named=True)
-    ),
-    str,
-)
-_VERSIONS_OF_MODEL_NAME = PreparedRead(
-    lambda name: _version_rows(ModelVersion.objects.filter(model__name=name).order_by("-version", "pk"), "model__name"),
-    str,
-    paged=True,
-)
+# The hot single-object reads: fixed SQL statements (see reads.py); the MLflow client calls these on every load.
+_MODEL_BY_NAME = reads.MODEL_BY_NAME
+_LATEST_OF_MODEL = reads.LATEST_OF_MODEL
+_ALIASES_OF_MODEL = reads.ALIASES_OF_MODEL
+_VERSION_BY_ALIAS = reads.VERSION_BY_ALIAS
+_VERSION_BY_NUMBER = reads.VERSION_BY_NUMBER
+_ALIASES_OF_VERSION = reads.ALIASES_OF_VERSION
+_ALIASES_OF_MODEL_NAME = reads.ALIASES_OF_MODEL_NAME
+_VERSIONS_OF_MODEL_NAME = reads.VERSIONS_OF_MODEL_NAME
 
 
 def _version_entity_of_row(row) -> dict[str, Any]:
