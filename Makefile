@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format bench requirements upgrade-requirements clean-var system-run system-test
+# axe-core (pinned in package.json/package-lock.json) for the browser crawl's accessibility checks; test-only.
+AXE := node_modules/axe-core/axe.min.js
+
+.PHONY: axe run test lint format bench requirements upgrade-requirements clean-var system-run system-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +33,7 @@ run: system-run $(RUNTIME_STAMP)
 	$(BIN)/python manage.py bootstrap
 	$(BIN)/python -m mlops_gov.supervisor
 
-test: system-test $(DEV_STAMP)
+test: system-test $(DEV_STAMP) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MLOPS_GOV_ENV=test $(BIN)/mypy
@@ -64,3 +67,10 @@ upgrade-requirements: $(DEV_STAMP)
 
 clean-var:
 	rm -rf var
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing (apt-get install npm): the browser crawl needs axe-core" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+axe: $(AXE)
