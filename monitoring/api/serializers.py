@@ -20,16 +20,30 @@ from monitoring.services import ROUTABLE_EVENTS
 from registry.models import RegisteredModel
 
 
-class DatasetUploadSerializer(serializers.Serializer):
+class _DatasetInSerializer(serializers.Serializer):
+    """What an upload and a registration by URI both say: which version, which kind, which columns play a role."""
+
     model = serializers.CharField(max_length=200)
     version = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=DatasetKind.choices)
-    file = serializers.FileField(allow_empty_file=True)
     target = serializers.CharField(max_length=255, required=False, allow_blank=True)
     prediction = serializers.CharField(max_length=255, required=False, allow_blank=True)
     id_column = serializers.CharField(max_length=255, required=False, allow_blank=True)
     timestamp_column = serializers.CharField(max_length=255, required=False, allow_blank=True)
     run_check = serializers.BooleanField(default=True)
+
+    @staticmethod
+    def roles(data: dict) -> dict[str, str]:
+        return {
+            "target": data.get("target", ""),
+            "prediction": data.get("prediction", ""),
+            "id": data.get("id_column", ""),
+            "timestamp": data.get("timestamp_column", ""),
+        }
+
+
+class DatasetUploadSerializer(_DatasetInSerializer):
+    file = serializers.FileField(allow_empty_file=True)
 
 
 class DatasetOutSerializer(serializers.ModelSerializer):
@@ -73,18 +87,10 @@ class ColumnResultSerializer(serializers.ModelSerializer):
         fields = ["column", "kind", "method", "threshold", "score", "detected"]
 
 
-class DatasetImportInSerializer(serializers.Serializer):
-    model = serializers.CharField(max_length=200)
-    version = serializers.IntegerField(min_value=1)
-    kind = serializers.ChoiceField(choices=DatasetKind.choices)
+class DatasetImportInSerializer(_DatasetInSerializer):
     uri = serializers.CharField(
         max_length=2000, help_text="s3://, gs://, abfss:// or an allow-listed file:// path; never credentials."
     )
-    target = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    prediction = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    id_column = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    timestamp_column = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    run_check = serializers.BooleanField(default=True)
 
 
 class DatasetImportOutSerializer(serializers.ModelSerializer):

@@ -66,12 +66,7 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             )
         data = _validated(s.DatasetUploadSerializer, request.data)
         version = _version(data["model"], data["version"])
-        roles = {
-            "target": data.get("target", ""),
-            "prediction": data.get("prediction", ""),
-            "id": data.get("id_column", ""),
-            "timestamp": data.get("timestamp_column", ""),
-        }
+        roles = s.DatasetUploadSerializer.roles(data)
         dataset = services.dataset_upload(
             version=version,
             kind=data["kind"],
@@ -107,12 +102,7 @@ class DatasetImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             kind=data["kind"],
             uri=data["uri"],
             actor=request.user,
-            roles={
-                "target": data.get("target", ""),
-                "prediction": data.get("prediction", ""),
-                "id": data.get("id_column", ""),
-                "timestamp": data.get("timestamp_column", ""),
-            },
+            roles=s.DatasetImportInSerializer.roles(data),
             run_check=data["run_check"],
         )
         body = s.DatasetImportOutSerializer(selectors.dataset_import_list().get(pk=job.pk)).data

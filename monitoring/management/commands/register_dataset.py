@@ -3,44 +3,30 @@ lives, or this process does with --now."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from mlops_gov.context import acting
 from mlops_gov.errors import DomainError
+from monitoring.management import dataset_arguments
 
 
 class Command(BaseCommand):
     help = "Register a dataset where it lives: register_dataset MODEL VERSION URI --kind reference|current --user NAME"
 
     def add_arguments(self, parser):
-        parser.add_argument("model")
-        parser.add_argument("version", type=int)
-        parser.add_argument("uri", help="s3://, gs://, abfss:// or an allow-listed file:// URI (no credentials).")
-        parser.add_argument("--kind", choices=["reference", "current"], required=True)
-        parser.add_argument("--user", required=True, help="Username the registration is recorded under.")
-        for role in ("target", "prediction", "id", "timestamp"):
-            parser.add_argument(f"--{role}", default="", help=f"The {role} column.")
-        parser.add_argument("--no-check", action="store_true", help="Do not queue a drift check for a current batch.")
+        dataset_arguments.add_arguments(
+            parser,
+            source=("uri", "s3://, gs://, abfss:// or an allow-listed file:// URI (no credentials)."),
+            recorded_as="registration",
+        )
         parser.add_argument("--now", action="store_true", help="Read it in this process instead of a worker.")
 
     def handle(self, *args, **options):
         from monitoring import services
         from monitoring.models import DatasetImport
-        from registry.models import ModelVersion
 
-        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active user '{options['user']}'.")
-        version = (
-            ModelVersion.objects.select_related("model")
-            .filter(model__name=options["model"], version=options["version"])
-            .first()
-        )
-        if version is None:
-            raise CommandError(f"No version {options['version']} of model '{options['model']}'.")
-        roles = {r: options[r] for r in ("target", "prediction", "id", "timestamp")}
+        user, version, roles = dataset_arguments.resolve(options)
         try:
             with acting(channel="cli", actor=user):
                 job = services.dataset_import_request(
