@@ -15,6 +15,8 @@ GOVERNANCE_EVENTS = (
     "promotion.approved",
     "promotion.rejected",
     "promotion.applied",
+    # An audit checkpoint that could not be published outside the database: auditors want to hear at once.
+    "audit.checkpoint_publish_failed",
 )
 
 

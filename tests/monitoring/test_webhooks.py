@@ -223,3 +223,20 @@ def test_retry_now_is_an_audited_service_that_leaves_succeeded_deliveries_alone(
     event = AuditEvent.objects.get(action="delivery.retried")
     assert event.actor_name == personas.engineer.username and event.before["status"] == "failed"
     assert event.model_id == version.model_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkpoint_that_cannot_be_published_reaches_the_rules_listening_for_it(personas):
+    from registry.audit import audit_record
+
+    rule = AlertRule.objects.create(name="auditors", events=["audit.checkpoint_publish_failed"], emails=["a@x.org"])
+    assert "audit.checkpoint_publish_failed" in services.ROUTABLE_EVENTS
+    audit_record(
+        action="audit.checkpoint_publish_failed",
+        obj=rule,
+        object_repr="checkpoint #7 -> directory",
+        after={"sink": "directory", "attempts": 5, "error": "No such directory"},
+    )
+    delivery = Delivery.objects.get(rule=rule)
+    assert delivery.event == "audit.checkpoint_publish_failed" and delivery.payload["after"]["attempts"] == 5
+    assert delivery.status == "succeeded" and "audit.checkpoint_publish_failed" in mail.outbox[-1].subject
