@@ -22,3 +22,7 @@ class MlopsGovConfig(AppConfig):
     def ready(self) -> None:
         # Keep role permissions complete when later migrations add models.
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="mlops_gov.sync_roles")
+        # The API keeps JSON types: a number is not text, nor a yes/no (mlops_gov/api/strict.py).
+        from mlops_gov.api import strict
+
+        strict.install()

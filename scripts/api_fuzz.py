@@ -86,11 +86,14 @@ def wait_for(url: str, seconds: float = 180) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=int(os.environ.get("API_FUZZ_EXAMPLES", "8")))
+    parser.add_argument("--examples", type=int, default=int(os.environ.get("API_FUZZ_EXAMPLES", "3")))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("API_FUZZ_SEED", "15")))
     parser.add_argument("--roles", default=",".join(ROLES))
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--role-timeout", type=int, default=600, help="seconds before a role's run is stopped")
+    parser.add_argument(
+        "--budget", type=int, default=int(os.environ.get("API_FUZZ_BUDGET", "600")),
+        help="seconds for all roles together: each role gets an equal share of what is left, then is stopped",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the instance's var directory")
     parser.add_argument("--var", type=Path, help="reuse this var directory (set up on first use; implies --keep)")
     options = parser.parse_args()
@@ -133,8 +136,10 @@ def main() -> int:
     failed_roles: list[str] = []
     try:
         wait_for(f"{base}/api/v1/schema/")
-        for role in roles:
+        budget_ends = time.monotonic() + options.budget
+        for index, role in enumerate(roles):
             role_started = time.monotonic()
+            role_timeout = max(30.0, (budget_ends - role_started) / (len(roles) - index))
             print(f"== schemathesis as {role} ({ROLES[role]}), seed {options.seed}, {options.examples} examples/op")
             result = subprocess.Popen(
                 [
@@ -155,11 +160,11 @@ def main() -> int:
             for line in result.stdout:  # long tracebacks and bodies are cut: the summary is what matters
                 print(line.rstrip("\n")[:400], flush=True)
             try:
-                result.wait(timeout=options.role_timeout)
+                result.wait(timeout=role_timeout)
             except subprocess.TimeoutExpired:
                 result.kill()
                 result.wait()
-                print(f"== {role}: stopped after {options.role_timeout} s")
+                print(f"== {role}: stopped after its share of the budget ({role_timeout:.0f} s)")
             print(f"== {role}: exit {result.returncode} in {time.monotonic() - role_started:.0f} s")
             if result.returncode != 0:
                 failed_roles.append(role)

@@ -65,6 +65,12 @@ class StrictFilterSet(filters.FilterSet):
     }
 
 
+def _is_checkbox(declared: Any) -> bool:
+    """A checkbox filter (the pages' "mine", "awaiting"): empty means unticked, a value like any other."""
+    widget = declared.extra.get("widget")
+    return widget is forms.CheckboxInput or isinstance(widget, forms.CheckboxInput)
+
+
 class FilterBackend(filters.DjangoFilterBackend):
     """DjangoFilterBackend whose generated filter sets (``filterset_fields``) are strict, and where a typed filter
     given an empty value (``?until=``, ``?status=``) is a 400 rather than no filter. The pages share the filter
@@ -78,7 +84,9 @@ class FilterBackend(filters.DjangoFilterBackend):
             empty = [
                 name
                 for name, declared in filterset.filters.items()
-                if request.query_params.get(name, None) == "" and type(declared) is not filters.CharFilter
+                if request.query_params.get(name, None) == ""
+                and type(declared) is not filters.CharFilter
+                and not _is_checkbox(declared)
             ]
             if empty:
                 raise ValidationError({name: ["Give a value or leave the parameter out."] for name in empty})

@@ -275,7 +275,9 @@ class AlertRuleInSerializer(serializers.Serializer):
         help_text="Only this model's events; null for every model (registry events without a model included).",
     )
     events = serializers.ListField(
-        child=serializers.CharField(max_length=64), help_text=f"Any of: {', '.join(ROUTABLE_EVENTS)}."
+        child=serializers.CharField(max_length=64),
+        min_length=1,
+        help_text=f"Any of: {', '.join(ROUTABLE_EVENTS)}.",
     )
     webhook = serializers.SlugRelatedField(
         slug_field="name", queryset=WebhookEndpoint.objects.all(), required=False, allow_null=True

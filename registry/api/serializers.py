@@ -20,6 +20,7 @@ from registry.models import (
     PromotionRequest,
     RegisteredModel,
     Team,
+    name_validator,
 )
 
 User = get_user_model()
@@ -85,7 +86,9 @@ class ModelOutSerializer(serializers.ModelSerializer):
 
 
 class ModelInSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = serializers.RegexField(
+        name_validator.regex, max_length=200, error_messages={"invalid": name_validator.message}
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION_MAX)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
     team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True)

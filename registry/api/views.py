@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -30,7 +30,19 @@ from registry.filters import (
     PromotionRequestFilter,
     RegisteredModelFilter,
 )
-from registry.models import AuditEvent, ModelCard, ModelVersion, PromotionPolicy, PromotionRequest, RegisteredModel
+from registry.models import (
+    AuditEvent,
+    ModelCard,
+    ModelVersion,
+    PromotionPolicy,
+    PromotionRequest,
+    RegisteredModel,
+    alias_validator,
+)
+
+ALIAS_PARAMETER = OpenApiParameter(
+    "alias", str, OpenApiParameter.PATH, pattern=alias_validator.regex.pattern, description=str(alias_validator.message)
+)
 
 
 class ModelViewSet(viewsets.ViewSet, viewsets.GenericViewSet):
@@ -166,6 +178,11 @@ class VersionViewSet(viewsets.GenericViewSet):
         return Response(s.VersionOutSerializer(self._get(version)).data)
 
 
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[ALIAS_PARAMETER]),
+    update=extend_schema(parameters=[ALIAS_PARAMETER]),
+    destroy=extend_schema(parameters=[ALIAS_PARAMETER]),
+)
 class AliasViewSet(viewsets.GenericViewSet):
     permission_classes = [ChangeForWrites]
     queryset = RegisteredModel.objects.all()  # permissions are those of the model

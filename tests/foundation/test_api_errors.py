@@ -333,3 +333,39 @@ def test_an_empty_value_for_a_typed_filter_is_400(personas, query):
     response = api_client(personas.admin).get(query)
     assert response.status_code == 400, (query, response.status_code)
     assert api_client(personas.admin).get("/api/v1/models/?q=").status_code == 200  # text: empty matches all
+
+
+@pytest.mark.django_db
+def test_json_types_are_kept_a_number_is_not_text_nor_a_yes_no(personas, model):
+    client = api_client(personas.scientist)
+    response = client.patch("/api/v1/models/credit/versions/1/card/", {"caveats": 0}, format="json")
+    assert response.status_code == 400 and "caveats" in response.json()
+    assert client.post("/api/v1/models/", {"name": 5}, format="json").status_code == 400
+    assert not RegisteredModel.objects.filter(name="5").exists()
+    response = client.patch("/api/v1/models/credit/versions/1/card/", {"caveats": "None known."}, format="json")
+    assert response.status_code == 200 and response.json()["caveats"] == "None known."
+    admin = api_client(personas.admin)
+    response = admin.post(
+        "/api/v1/webhook-endpoints/", {"name": "hook", "url": "https://example.org/hook", "enabled": 1}, format="json"
+    )
+    assert response.status_code == 400 and "enabled" in response.json()
+
+
+@pytest.mark.django_db
+def test_options_on_an_alias_describes_it_instead_of_a_500(personas, model):
+    services.alias_set(model=model, alias="candidate", version=model.versions.get(), actor=personas.scientist)
+    client = api_client(personas.scientist)
+    assert client.options("/api/v1/models/credit/aliases/candidate/").status_code == 200
+    assert client.options("/api/v1/models/credit/aliases/nope/").status_code == 200  # DRF: no actions to offer
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["é", "a/b", "-leading", "x" * 201])
+def test_a_model_name_outside_the_documented_pattern_is_400_with_the_rule(personas, name):
+    response = api_client(personas.scientist).post("/api/v1/models/", {"name": name}, format="json")
+    assert response.status_code == 400 and "name" in response.json()
+
+
+@pytest.mark.django_db
+def test_an_unticked_checkbox_filter_is_not_an_empty_value(personas):
+    assert api_client(personas.admin).get("/api/v1/promotion-requests/?mine=&awaiting=").status_code == 200
