@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from monitoring import webhooks
@@ -206,9 +207,17 @@ class DeliverySerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "number", "minimum": 0}})
+class ThresholdsField(serializers.JSONField):
+    """Quality thresholds: metric -> allowed relative degradation (the service refuses anything else)."""
+
+
 class ConfigSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="model.name", read_only=True)
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null: the defaults, never saved
+    quality_thresholds = ThresholdsField(
+        required=False, help_text='Allowed relative degradation per metric, e.g. {"accuracy": 0.05}; default 0.1.'
+    )
 
     class Meta:
         model = MonitoringConfig

@@ -56,6 +56,11 @@ class CheckpointDocumentField(serializers.JSONField):
     """A signed checkpoint: the JSON object, or its text as published."""
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "number"}})
+class MetricsField(JSONObjectField):
+    """Evaluation metrics: name -> number (the service refuses anything else)."""
+
+
 class ModelOutSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username")
     team = serializers.CharField(source="team.name", allow_null=True, default=None)
@@ -154,7 +159,7 @@ class VersionInSerializer(serializers.Serializer):
     artifact_sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, allow_blank=True)
     framework = serializers.CharField(required=False, allow_blank=True, max_length=100)
     parameters = JSONObjectField(required=False)
-    metrics = JSONObjectField(required=False)
+    metrics = MetricsField(required=False)
     input_signature = JSONObjectField(required=False)
     training_dataset = serializers.CharField(required=False, allow_blank=True, max_length=500)
     code_repository = serializers.CharField(required=False, allow_blank=True, max_length=500)
