@@ -361,16 +361,27 @@ def model_edit(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 def model_delete(request: HttpRequest, name: str) -> HttpResponse:
     model = _editable_model(request, name)
+    return _confirm_delete(
+        request,
+        title=f"Delete {name}?",
+        delete=lambda: services.model_delete(model=model, actor=request.user),
+        done=(f"Deleted {name}.", reverse("registry:model-list")),
+        cancel=model_url(model),
+    )
+
+
+def _confirm_delete(request: HttpRequest, *, title: str, delete, done: tuple[str, str], cancel: str) -> HttpResponse:
+    """A confirmation page (GET) and the deletion through the service (POST); a refusal is shown with its reason."""
     error = ""
     if request.method == "POST":
         try:
-            services.model_delete(model=model, actor=request.user)
+            delete()
         except DomainError as exc:
             error = str(exc)
         else:
-            messages.success(request, f"Deleted {name}.")
-            return redirect("registry:model-list")
-    context = {"title": f"Delete {name}?", "object": model, "error": error, "cancel": model_url(model)}
+            messages.success(request, done[0])
+            return redirect(done[1])
+    context = {"title": title, "error": error, "cancel": cancel}
     return render(request, "registry/confirm_delete.html", context, status=409 if error else 200)
 
 
@@ -424,22 +435,13 @@ def version_edit(request: HttpRequest, name: str, version: int) -> HttpResponse:
 @login_required
 def version_delete(request: HttpRequest, name: str, version: int) -> HttpResponse:
     model_version = _editable_version(request, name, version)
-    error = ""
-    if request.method == "POST":
-        try:
-            services.version_delete(version=model_version, actor=request.user)
-        except DomainError as exc:
-            error = str(exc)
-        else:
-            messages.success(request, f"Deleted v{version} of {name}.")
-            return redirect("registry:model-detail", name=name)
-    context = {
-        "title": f"Delete v{version} of {name}?",
-        "object": model_version,
-        "error": error,
-        "cancel": version_url(model_version),
-    }
-    return render(request, "registry/confirm_delete.html", context, status=409 if error else 200)
+    return _confirm_delete(
+        request,
+        title=f"Delete v{version} of {name}?",
+        delete=lambda: services.version_delete(version=model_version, actor=request.user),
+        done=(f"Deleted v{version} of {name}.", model_url(model_version.model)),
+        cancel=version_url(model_version),
+    )
 
 
 def _version_context(request: HttpRequest, version: ModelVersion, **forms_: Any) -> dict[str, Any]:

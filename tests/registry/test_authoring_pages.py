@@ -312,3 +312,17 @@ def test_page_and_api_leave_the_same_audit_event(personas, client, api, action):
         assert event.channel == door
         shapes[door] = (event.object_type, sorted((event.before or {}).keys()), sorted((event.after or {}).keys()))
     assert shapes["api"] == shapes["web"]
+
+
+def test_a_refused_deletion_says_why_and_keeps_the_model(personas, client, model, staged):
+    from registry import services
+
+    services.promotion_request_create(version=staged, actor=personas.scientist, justification="Ready.")
+    client.force_login(personas.scientist)
+    url = reverse("registry:model-delete", args=[model.name])
+    assert "cannot be undone" in client.get(url).content.decode()
+    refused = client.post(url)
+    assert refused.status_code == 409 and "promotion history" in refused.content.decode()
+    assert RegisteredModel.objects.filter(pk=model.pk).exists() and not events("model.deleted")
+    refused = client.post(reverse("registry:version-delete", args=[model.name, staged.version]))
+    assert refused.status_code == 409 and ModelVersion.objects.filter(pk=staged.pk).exists()
