@@ -252,8 +252,9 @@ def test_auditor_journey_filter_verify_as_of_pdf(page, live_server, personas):
     page.get_by_role("button", name="Show", exact=True).click()
     assert "v1 was in production" in page.get_by_test_id("as-of").inner_text()
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="download PDF").click()
+    # The PDF is rendered on demand (WeasyPrint): seconds, more on a loaded machine.
+    with page.expect_download(timeout=90_000) as download_info:
+        page.get_by_role("link", name="download PDF").click(timeout=90_000)
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     with open(download.path(), "rb") as pdf:

@@ -33,7 +33,9 @@ def test_each_role_logs_in_and_sees_the_dashboard(page, live_server, builtin_dat
     user = get_user_model().objects.create_user(username=f"u{abs(hash(role)) % 10000}", password="Browser-pass-123")
     user.groups.add(Group.objects.get(name=role))
     login(page, live_server.url, user.username, "Browser-pass-123")
+    # The dashboard opens with what needs this person, then the portfolio.
     assert page.locator("h1").inner_text() == "What needs you"
+    assert page.get_by_role("heading", name="Portfolio").count() == 1
     assert page.get_by_test_id("current-user").inner_text() == user.username
     assert page.get_by_test_id("dashboard-cards").locator(".card").count() >= 3
 
