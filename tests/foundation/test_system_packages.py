@@ -94,7 +94,7 @@ def machine(tmp_path) -> Machine:
     stub(bin_dir / "python-ok", "exit 0\n")
     stub(bin_dir / "python-broken", "exit 1\n")
     machine = Machine(root=root, bin=bin_dir, state=tmp_path / "installed", log=tmp_path / "apt.log")
-    machine.has(*RUN_PACKAGES, "chromium")
+    machine.has(*RUN_PACKAGES, "chromium", "npm")
     return machine
 
 
@@ -107,7 +107,7 @@ def test_everything_present_passes_silently_and_installs_nothing(machine):
 
 
 def test_a_user_without_root_is_stopped_at_once_with_the_one_install_command(machine):
-    machine.has("python3-venv", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1")
+    machine.has("python3-venv", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "npm")
     result = machine.run("test", uid=1000)
     assert result.returncode == 1
     assert result.elapsed < 5
@@ -120,14 +120,14 @@ def test_a_user_without_root_is_stopped_at_once_with_the_one_install_command(mac
 
 
 def test_run_does_not_need_chromium_but_test_does(machine):
-    machine.has(*RUN_PACKAGES)
+    machine.has(*RUN_PACKAGES, "npm")
     assert machine.run("run").returncode == 0
     result = machine.run("test")
     assert result.returncode == 1 and "install -y --no-install-recommends chromium\n" in result.stderr
 
 
 def test_root_installs_what_is_missing_and_goes_on(machine):
-    machine.has("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "python3-venv")
+    machine.has("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "python3-venv", "npm")
     result = machine.run("test", uid=0)
     assert result.returncode == 0, result.stderr
     assert "installing system packages: libharfbuzz-subset0 chromium" in result.stderr
@@ -140,7 +140,7 @@ def test_root_installs_what_is_missing_and_goes_on(machine):
 
 
 def test_root_whose_install_fails_stops_with_the_command(machine):
-    machine.has(*RUN_PACKAGES)
+    machine.has(*RUN_PACKAGES, "npm")
     result = machine.run("test", uid=0, apt_works=False)
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == "  apt-get install -y --no-install-recommends chromium"
@@ -170,4 +170,4 @@ def test_usage_error():
 def test_make_checks_the_system_before_building_anything():
     makefile = (SCRIPT.parents[1] / "Makefile").read_text()
     assert "\nrun: system-run $(RUNTIME_STAMP)\n" in makefile
-    assert "\ntest: system-test $(DEV_STAMP)\n" in makefile
+    assert "\ntest: system-test $(DEV_STAMP)" in makefile
