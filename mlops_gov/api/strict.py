@@ -26,11 +26,11 @@ def install() -> None:
             self.fail("invalid")
         return char_to_internal(self, data)
 
-    def strict_bool(self: serializers.BooleanField, data: Any) -> bool | None:
-        if not isinstance(data, (bool, str)) and data is not None:
+    def strict_bool(self: serializers.BooleanField, data: Any) -> bool:
+        if not isinstance(data, (bool, str)):
             self.fail("invalid")
         return bool_to_internal(self, data)
 
-    serializers.CharField.to_internal_value = strict_char  # type: ignore[method-assign]
-    serializers.BooleanField.to_internal_value = strict_bool  # type: ignore[method-assign]
+    serializers.CharField.to_internal_value = strict_char  # type: ignore[method-assign,assignment]
+    serializers.BooleanField.to_internal_value = strict_bool  # type: ignore[method-assign,assignment]
     _installed = True

@@ -41,7 +41,11 @@ from registry.models import (
 )
 
 ALIAS_PARAMETER = OpenApiParameter(
-    "alias", str, OpenApiParameter.PATH, pattern=alias_validator.regex.pattern, description=str(alias_validator.message)
+    "alias",
+    str,
+    OpenApiParameter.PATH,
+    pattern=str(getattr(alias_validator.regex, "pattern", alias_validator.regex)),
+    description=str(alias_validator.message),
 )
 
 
