@@ -1,188 +1,30 @@
-"""Assessment services: every write (framework loads, assessments, answers, submissions), each in one transaction
-with its audit event."""
+"""Assessments: create, save answers (drafts), score and submit; a submitted one is frozen."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from assessments import permissions
 from assessments.domain import scoring
-from assessments.domain.observed import measured_score, observable_questions
-from assessments.domain.schema import validate_framework
-from assessments.models import Answer, Assessment, AssessmentStatus, Framework, Measurement, Observation
-from mlops_gov.errors import ConflictError, DomainError, NotFoundError, PermissionError_
+from assessments.domain.observed import observable_questions
+from assessments.models import Answer, Assessment, AssessmentStatus, Framework
+from assessments.services.frameworks import MAX_TEXT, IncompleteAssessment, _url_validator, current_framework
+from assessments.services.measurements import measurement_take
+from mlops_gov.errors import ConflictError, PermissionError_
 from registry.audit import audit_record
-from registry.evidence import registered_rules, subject_for
 from registry.models import ModelVersion, RegisteredModel
 
 logger = logging.getLogger(__name__)
 
-MAX_FRAMEWORK_BYTES = 512 * 1024
-MAX_TEXT = 4000
-_url_validator = URLValidator(schemes=["http", "https"])
-
-
-class FrameworkInvalid(DomainError):
-    """A framework file refused, with every problem found (each prefixed with its location)."""
-
-    def __init__(self, errors: Sequence[str]):
-        self.errors = list(errors)
-        shown = "; ".join(self.errors[:50]) + (f"; ... {len(self.errors) - 50} more" if len(self.errors) > 50 else "")
-        super().__init__(f"The framework file is invalid ({len(self.errors)} problem(s)): {shown}")
-
-
-class IncompleteAssessment(DomainError):
-    def __init__(self, missing: Sequence[str]):
-        self.missing = list(missing)
-        super().__init__(
-            f"{len(self.missing)} required question(s) are unanswered: {', '.join(self.missing)}. "
-            "Answer them (or mark them not applicable where allowed) before submitting."
-        )
-
-
-# --- frameworks -----------------------------------------------------------------------------------------------------
-
-
-def installed_rules() -> dict[str, int]:
-    """Evidence rule id -> version, of the rules the apps installed (what a framework question may name)."""
-    return {rule_id: found.version for rule_id, found in registered_rules().items()}
-
-
-def parse_framework_text(content: bytes | str, name: str = "upload") -> Any:
-    """Parse a YAML or JSON framework file (JSON is YAML); refuse oversize or unparsable files with a clear error."""
-    raw = content.encode() if isinstance(content, str) else content
-    if len(raw) > MAX_FRAMEWORK_BYTES:
-        raise FrameworkInvalid([f"{name}: the file is {len(raw)} bytes; the limit is {MAX_FRAMEWORK_BYTES}."])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FrameworkInvalid([f"{name}: the file is not UTF-8 text."]) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FrameworkInvalid([f"{name}: not valid YAML or JSON: {exc}"]) from None
-
-
-def canonical_sha256(document: Mapping[str, Any]) -> str:
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _check_json_safe(document: Any) -> list[str]:
-    try:
-        json.dumps(document, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        return [f"(document): contains a value that is not plain JSON data ({exc})."]
-    return []
-
-
-@transaction.atomic
-def framework_load(
-    *, document: Any, actor=None, source_name: str = "", builtin: bool = False
-) -> tuple[Framework, bool]:
-    """Validate and store a framework document. Unchanged content is a no-op; changed content becomes a new
-    version (the current one); older versions stay for the assessments answered against them."""
-    errors = validate_framework(document, installed_rules()) or _check_json_safe(document)
-    if errors:
-        raise FrameworkInvalid(errors)
-    sha = canonical_sha256(document)
-    slug = document["slug"]
-    # Serialise loads of one slug (the current row, if any, is locked).
-    list(Framework.objects.select_for_update().filter(slug=slug, is_current=True))
-    existing = Framework.objects.filter(slug=slug, sha256=sha).first()
-    if existing is not None:
-        if existing.is_current:
-            return existing, False
-        Framework.objects.filter(slug=slug, is_current=True).update(is_current=False)
-        existing.is_current = True
-        existing.save(update_fields=["is_current"])
-        audit_record(
-            action="framework.reinstated",
-            obj=existing,
-            actor=actor,
-            after={"slug": slug, "version": existing.version, "sha256": sha, "source": source_name},
-        )
-        return existing, True
-    number = (Framework.objects.filter(slug=slug).aggregate(n=Max("version"))["n"] or 0) + 1
-    Framework.objects.filter(slug=slug, is_current=True).update(is_current=False)
-    framework = Framework.objects.create(
-        slug=slug,
-        version=number,
-        name=document["name"],
-        edition=document["edition"],
-        method=document["method"],
-        definition=document,
-        sha256=sha,
-        is_current=True,
-        builtin=builtin,
-        source_name=source_name[:255],
-    )
-    audit_record(
-        action="framework.loaded",
-        obj=framework,
-        actor=actor,
-        after={
-            "slug": slug,
-            "version": number,
-            "edition": document["edition"],
-            "sha256": sha,
-            "source": source_name,
-            "questions": framework.question_count,
-        },
-    )
-    return framework, True
-
-
-@transaction.atomic
-def frameworks_load_files(*, files: Iterable[tuple[str, bytes | str]], actor=None, builtin: bool = False) -> list:
-    """Load several files all-or-nothing: every file is parsed and validated before anything is written."""
-    parsed: list[tuple[str, Any]] = []
-    errors: list[str] = []
-    slugs: dict[str, str] = {}
-    for name, content in files:
-        try:
-            document = parse_framework_text(content, name)
-        except FrameworkInvalid as exc:
-            errors.extend(exc.errors)
-            continue
-        problems = validate_framework(document, installed_rules()) or _check_json_safe(document)
-        errors.extend(f"{name}: {p}" for p in problems)
-        if not problems:
-            if document["slug"] in slugs:
-                errors.append(f"{name}: slug '{document['slug']}' is also defined by {slugs[document['slug']]}.")
-            slugs[document["slug"]] = name
-            parsed.append((name, document))
-    if errors:
-        raise FrameworkInvalid(errors)
-    return [framework_load(document=doc, actor=actor, source_name=name, builtin=builtin) for name, doc in parsed]
-
-
-def builtin_framework_files() -> list[tuple[str, bytes]]:
-    folder = Path(__file__).resolve().parent / "frameworks"
-    return [(path.name, path.read_bytes()) for path in sorted(folder.glob("*.yaml"))]
-
 
 # --- assessments ----------------------------------------------------------------------------------------------------
-
-
-def _current_framework(slug: str) -> Framework:
-    framework = Framework.objects.filter(slug=slug, is_current=True).first()
-    if framework is None:
-        raise NotFoundError(f"No framework '{slug}' is loaded (run manage.py load_frameworks).")
-    return framework
 
 
 def _snapshot(assessment: Assessment) -> dict[str, Any]:
@@ -206,7 +48,7 @@ def assessment_create(
 ) -> Assessment:
     if not permissions.can_start(actor, model):
         raise PermissionError_("Only the model's team (with an author role) may start an assessment of it.")
-    framework = _current_framework(framework_slug)
+    framework = current_framework(framework_slug)
     if model_version is not None and model_version.model_id != model.pk:
         raise ValidationError({"model_version": ["The version must belong to the assessed model."]})
     if len(notes) > MAX_TEXT:
@@ -481,133 +323,3 @@ def assessment_submit(*, assessment: Assessment, actor) -> Assessment:
         },
     )
     return assessment
-
-
-# --- measured maturity ----------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def measurement_take(
-    *, model: RegisteredModel, trigger: str = "manual", actor=None, framework: Framework | None = None
-) -> Measurement:
-    """Run the evidence rules of ``framework`` (default: the current version of the model's policy framework) on the
-    model and store what they observed, each observation with its rule, rule version, evidence ids and time."""
-    from assessments import selectors
-
-    if framework is None:
-        framework = _current_framework(selectors.policy_framework(model))
-    subject = subject_for(model)
-    found = selectors.observe(subject, framework)
-    statuses = {o["question"]: o["status"] for o in found}
-    measured = measured_score(framework.definition, statuses)
-    measured["not_observed"] = selectors.unobservable(framework)
-    measurement = Measurement.objects.create(
-        model=model,
-        model_version=subject.version,
-        framework=framework,
-        trigger=trigger[:16],
-        measured_at=subject.now,
-        score=measured["normalised"],
-        label=measured["label"][:200],
-        observed=measured["observed"],
-        observable=measured["observable"],
-        result=measured,
-    )
-    Observation.objects.bulk_create(
-        [
-            Observation(
-                measurement=measurement,
-                question_id=o["question"],
-                rule=o["rule"],
-                rule_version=o["rule_version"],
-                status=o["status"],
-                value=o["value"],
-                detail=o["detail"][:4000],
-                evidence=o["evidence"],
-                observed_at=subject.now,
-            )
-            for o in found
-        ]
-    )
-    audit_record(
-        action="maturity.measured",
-        obj=measurement,
-        model=model,
-        actor=actor,
-        after={
-            "framework": framework.slug,
-            "framework_version": framework.version,
-            "model_version": subject.version.version if subject.version else None,
-            "trigger": measurement.trigger,
-            "score": measurement.score,
-            "label": measurement.label,
-            "observations": {
-                o["question"]: {
-                    "rule": o["rule"],
-                    "rule_version": o["rule_version"],
-                    "status": o["status"],
-                    "evidence": [f"{e['kind']}:{e['id']}" for e in o["evidence"] if e["id"]],
-                }
-                for o in found
-            },
-        },
-    )
-    return measurement
-
-
-@transaction.atomic
-def portfolio_measurement_take(
-    *, measurements: Sequence[Measurement], trigger: str = "manual", actor=None
-) -> Measurement | None:
-    """The portfolio's measured maturity: the mean of the models' measured scores in this run."""
-    scored = [m for m in measurements if m.score is not None and m.model_id is not None]
-    framework = Framework.objects.filter(slug="lifecycle", is_current=True).first()
-    if framework is None and measurements:
-        framework = measurements[0].framework
-    if framework is None:
-        return None
-    score = round(sum(m.score for m in scored) / len(scored), 6) if scored else None  # type: ignore[misc]
-    label = ""
-    if score is not None and framework.definition.get("bands"):
-        label = scoring.band_for(framework.definition["bands"], score)[1]["label"]
-    models_ = [
-        {"model": m.model.name, "measurement": m.pk, "score": m.score, "label": m.label, "framework": m.framework.slug}
-        for m in measurements
-        if m.model is not None
-    ]
-    measurement = Measurement.objects.create(
-        model=None,
-        framework=framework,
-        trigger=trigger[:16],
-        score=score,
-        label=label[:200],
-        observed=sum(m.observed for m in measurements),
-        observable=sum(m.observable for m in measurements),
-        result={"normalised": score, "label": label, "models": models_},
-    )
-    audit_record(
-        action="maturity.measured",
-        obj=measurement,
-        actor=actor,
-        after={"portfolio": True, "score": score, "label": label, "models": {r["model"]: r["score"] for r in models_}},
-    )
-    return measurement
-
-
-def measurements_take_all(*, trigger: str = "beat", actor=None) -> dict[str, Any]:
-    """Measure every registered model (each in its own transaction; one failing model does not stop the others),
-    then the portfolio."""
-    taken: list[Measurement] = []
-    failed: list[str] = []
-    for model in RegisteredModel.objects.order_by("name"):
-        try:
-            taken.append(measurement_take(model=model, trigger=trigger, actor=actor))
-        except Exception:
-            logger.exception("measuring the maturity of %s failed", model.name)
-            failed.append(model.name)
-    portfolio = portfolio_measurement_take(measurements=taken, trigger=trigger, actor=actor)
-    return {
-        "measured": len(taken),
-        "failed": failed,
-        "portfolio": portfolio.score if portfolio is not None else None,
-    }

@@ -1,0 +1,70 @@
+"""Assessment reads: frameworks and assessments, observed and measured maturity, what other apps show of them,
+exports. The modules follow those seams; the names below are the app's public read API."""
+
+from assessments.selectors.assessments import (
+    REPORT_MAX_ASSESSMENTS,
+    assessment_detail,
+    assessment_list,
+    comparison,
+    framework_get,
+    framework_list,
+    history,
+    history_charts,
+    latest_submitted,
+    previous_submitted,
+    progress,
+    submitted,
+)
+from assessments.selectors.exports import (
+    EXPORT_CSV_HEADER,
+    export_document,
+    export_rows,
+    needs_me,
+)
+from assessments.selectors.observed import (
+    assessment_observations,
+    latest_measurement,
+    measured_rows,
+    measured_vs_declared,
+    measurements,
+    observations_of,
+    observe,
+    policy_framework,
+    unobservable,
+)
+from assessments.selectors.reporting import (
+    dashboard_cards,
+    portfolio_row,
+    report_context,
+)
+
+__all__ = [
+    "EXPORT_CSV_HEADER",
+    "REPORT_MAX_ASSESSMENTS",
+    "assessment_detail",
+    "assessment_list",
+    "assessment_observations",
+    "comparison",
+    "dashboard_cards",
+    "export_document",
+    "export_rows",
+    "framework_get",
+    "framework_list",
+    "history",
+    "history_charts",
+    "latest_measurement",
+    "latest_submitted",
+    "measured_rows",
+    "measured_vs_declared",
+    "measurements",
+    "needs_me",
+    "observations_of",
+    "observe",
+    "policy_framework",
+    "portfolio_row",
+    "previous_submitted",
+    "progress",
+    "report_context",
+    "submitted",
+    "unobservable",
+]
