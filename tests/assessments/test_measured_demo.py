@@ -70,3 +70,7 @@ def test_demo_production_questionnaire_is_observed_and_measured_everywhere(demo,
     # seeding again adds nothing
     call_command("seed_demo", stdout=io.StringIO())
     assert Measurement.objects.filter(trigger="demo").count() == 4
+    # Everything the demo did, across every app, left an intact chain (a broken one exits 1).
+    verified = io.StringIO()
+    call_command("verify_audit", stdout=verified)
+    assert "intact" in verified.getvalue()
