@@ -145,6 +145,7 @@ def demo_portfolio(transactional_db, builtin_data):
 
 
 @pytest.mark.browser
+@pytest.mark.crawl
 @pytest.mark.django_db(transaction=True)
 def test_every_page_as_every_role_has_no_server_error_overflow_or_serious_axe_violation(
     browser, live_server, demo_portfolio, axe_source
