@@ -10,6 +10,7 @@ from rest_framework import serializers
 from registry import limits
 from registry.audit_display import shown_payload
 from registry.choices import MODEL_CARD_FIELDS, Decision, RequestKind, RiskTier, Stage
+from registry.domain.hashchain import HASHED_FIELDS
 from registry.models import (
     Approval,
     AuditEvent,
@@ -271,24 +272,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "sequence",
-            "occurred_at",
-            "actor_id",
-            "actor_name",
-            "request_id",
-            "channel",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "model_id",
-            "model_name",
-            "before",
-            "after",
-            "prev_hash",
-            "hash",
-        ]
+        fields = [*HASHED_FIELDS, "hash"]  # exactly what the chain hashes, and the hash
 
     def to_representation(self, instance: AuditEvent) -> dict:
         # The stored payload is hashed and never changes: a webhook URL is redacted as it is shown, for whoever may
