@@ -37,8 +37,8 @@ def wide_frame(n: int, *, shift: float = 0.0, seed: int = 1) -> pd.DataFrame:
     return frame
 
 
-@pytest.fixture
-def wide(personas):
+def upload_wide(personas, *, reference_rows: int = 600, current_rows: int = 500, seed: int = 7):
+    """A model version with a wide reference (target and prediction) and a shifted current batch, unchecked."""
     from registry import services as registry_services
 
     model = registry_services.model_create(actor=personas.scientist, name="wide", team=personas.team)
@@ -46,7 +46,7 @@ def wide(personas):
     services.dataset_upload(
         version=version,
         kind="reference",
-        data=csv_bytes(wide_frame(600)),
+        data=csv_bytes(wide_frame(reference_rows)),
         filename="ref.csv",
         actor=personas.scientist,
         roles={"target": "label", "prediction": "pred"},
@@ -54,12 +54,17 @@ def wide(personas):
     current = services.dataset_upload(
         version=version,
         kind="current",
-        data=csv_bytes(wide_frame(500, shift=0.4, seed=7)),
+        data=csv_bytes(wide_frame(current_rows, shift=0.4, seed=seed)),
         filename="cur.csv",
         actor=personas.scientist,
         trigger_check=False,
     )
     return version, current
+
+
+@pytest.fixture
+def wide(personas):
+    return upload_wide(personas)
 
 
 def _run(version, current, personas, settings, per_shard: int) -> DriftCheck:

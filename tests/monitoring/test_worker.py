@@ -79,27 +79,9 @@ def test_worker_killed_mid_check_is_recovered(celery_worker, personas, monkeypat
 def test_worker_killed_mid_shard_is_recovered_and_the_wide_check_finishes(celery_worker, personas):
     from monitoring.models import DriftCheckShard
     from monitoring.tasks import run_drift_check
-    from registry import services as registry_services
-    from tests.monitoring.test_shards import wide_frame
+    from tests.monitoring.test_shards import upload_wide
 
-    model = registry_services.model_create(actor=personas.scientist, name="wide", team=personas.team)
-    version = registry_services.version_create(model=model, actor=personas.scientist, source_uri="s3://m/w/1")
-    services.dataset_upload(
-        version=version,
-        kind="reference",
-        data=csv_bytes(wide_frame(400)),
-        filename="r.csv",
-        actor=personas.scientist,
-        roles={"target": "label", "prediction": "pred"},
-    )
-    current = services.dataset_upload(
-        version=version,
-        kind="current",
-        data=csv_bytes(wide_frame(400, shift=0.5, seed=3)),
-        filename="c.csv",
-        actor=personas.scientist,
-        trigger_check=False,
-    )
+    version, current = upload_wide(personas, reference_rows=400, current_rows=400, seed=3)
     check = services.check_create(version=version, current=current, actor=personas.scientist, enqueue=False)
     DriftCheck.objects.filter(pk=check.pk).update(shard_columns=5)
     # The worker splits the check into parts and holds the first one long enough to kill the worker there.
