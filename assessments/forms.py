@@ -5,15 +5,8 @@ from typing import cast
 from django import forms
 from django.db.models import Q
 
-from assessments.models import AssessmentStatus, Framework
+from assessments.models import Framework
 from registry.models import ModelVersion, RegisteredModel
-
-
-class AssessmentFilterForm(forms.Form):
-    model = forms.CharField(required=False, max_length=200, label="Model", help_text="Its exact name.")
-    framework = forms.SlugField(required=False, max_length=50, label="Framework", help_text="e.g. lifecycle")
-    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *AssessmentStatus.choices])
-    mine = forms.BooleanField(required=False, label="Started by me")
 
 
 class StartAssessmentForm(forms.Form):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from assessments import charts, permissions, selectors, services
 from assessments.api.views import csv_response
 from assessments.domain.observed import status_word
-from assessments.forms import AssessmentFilterForm, StartAssessmentForm
+from assessments.forms import StartAssessmentForm
 from assessments.models import Assessment
 from mlops_gov.access import permission_required
 from mlops_gov.errors import DomainError
@@ -43,22 +43,11 @@ def _get(pk: int) -> Assessment:
 @login_required
 @permission_required(VIEW_PERM, raise_exception=True)
 def assessment_list(request):
-    form = AssessmentFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    model = None
-    if filters.get("model"):
-        model = RegisteredModel.objects.filter(name=filters["model"]).first()
-    qs = selectors.assessment_list(
-        model=model,
-        framework_slug=filters.get("framework", ""),
-        status=filters.get("status", ""),
-        created_by=request.user if filters.get("mine") else None,
-    )
-    if filters.get("model") and model is None:
-        qs = qs.none()
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    filterset = selectors.assessment_filter(request.GET, request=request, ordering=request.GET.get("ordering", ""))
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     start_form = StartAssessmentForm(user=request.user)
-    context = {"form": form, "page": page, "start_form": start_form, "can_start": start_form.has_models}
+    context = {"filterset": filterset, "page": page, "start_form": start_form, "can_start": start_form.has_models}
     return render(request, "assessments/assessment_list.html", context)
 
 

@@ -14,7 +14,8 @@ from rest_framework.response import Response
 
 from assessments import selectors, services
 from assessments.api import serializers as s
-from assessments.models import Assessment, AssessmentStatus, Framework, Measurement
+from assessments.filters import ASSESSMENT_ORDERING, AssessmentFilter
+from assessments.models import Assessment, Framework, Measurement
 from mlops_gov.api.permissions import ReadOnlyRolePermissions, RoleModelPermissions, ViewerMayCall
 from mlops_gov.csv_export import iter_csv
 from registry.models import ModelVersion, RegisteredModel
@@ -54,6 +55,8 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Assessment.objects.all()
     serializer_class = s.AssessmentOutSerializer
     ordering = ["-created_at", "-id"]
+    filterset_class = AssessmentFilter  # the page's filters too (selectors.assessment_filter)
+    ordering_fields = list(ASSESSMENT_ORDERING)
     lookup_value_regex = r"\d+"
 
     def get_permissions(self):
@@ -62,30 +65,13 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().get_permissions()
 
     def get_queryset(self):
-        params = self.request.query_params
-        model = None
-        if params.get("model"):
-            model = get_object_or_404(RegisteredModel, name=params["model"])
-        state = params.get("status", "")
-        if state and state not in AssessmentStatus.values:
-            raise ValidationError({"status": [f"Use one of: {', '.join(AssessmentStatus.values)}."]})
-        return selectors.assessment_list(model=model, framework_slug=params.get("framework", ""), status=state)
+        return selectors.assessment_list()
 
     def _get(self, pk) -> Assessment:
         assessment = selectors.assessment_detail(int(pk))
         if assessment is None:
             raise NotFound(f"No assessment #{pk}.")
         return assessment
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("model", OpenApiTypes.STR),
-            OpenApiParameter("framework", OpenApiTypes.STR),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=AssessmentStatus.values),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=s.AssessmentInSerializer, responses={201: s.AssessmentDetailSerializer})
     def create(self, request):

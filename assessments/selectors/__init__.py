@@ -4,6 +4,7 @@ exports. The modules follow those seams; the names below are the app's public re
 from assessments.selectors.assessments import (
     REPORT_MAX_ASSESSMENTS,
     assessment_detail,
+    assessment_filter,
     assessment_list,
     comparison,
     framework_get,
@@ -42,6 +43,7 @@ __all__ = [
     "EXPORT_CSV_HEADER",
     "REPORT_MAX_ASSESSMENTS",
     "assessment_detail",
+    "assessment_filter",
     "assessment_list",
     "assessment_observations",
     "comparison",

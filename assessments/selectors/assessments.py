@@ -8,7 +8,9 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from assessments import charts
+from assessments.filters import ASSESSMENT_ORDERING, AssessmentFilter
 from assessments.models import Assessment, AssessmentStatus, Framework
+from mlops_gov.listing import ordered
 from registry.models import RegisteredModel
 
 REPORT_MAX_ASSESSMENTS = 30
@@ -41,6 +43,12 @@ def assessment_list(
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def assessment_filter(params: Any, *, request: Any = None, ordering: str = "") -> AssessmentFilter:
+    """The assessments list as the page and the API filter it (same FilterSet), sorted by a header's key."""
+    qs = ordered(assessment_list(), ordering, ASSESSMENT_ORDERING, "-id")
+    return AssessmentFilter(params if params is not None else {}, queryset=qs, request=request)
 
 
 def assessment_detail(pk: int) -> Assessment | None:
