@@ -82,9 +82,9 @@ def test_pdf_says_plainly_when_a_section_has_no_data(personas):
 
 
 def test_sections_of_apps_without_a_report_context_say_no_data(personas, monkeypatch):
-    from reports import selectors
+    from reports.selectors import sections
 
-    monkeypatch.setattr(selectors, "_app_selectors", lambda label: None)
+    monkeypatch.setattr(sections, "_app_selectors", lambda label: None)
     model = make_model(personas, name="bare-model")
     version = make_version(personas, model)
     text = flat(pdf_text(services.model_report_render(version=version, generated_by="sam").pdf))
@@ -94,15 +94,15 @@ def test_sections_of_apps_without_a_report_context_say_no_data(personas, monkeyp
 
 def test_a_failing_section_fails_the_report_instead_of_shipping_without_its_evidence(personas, production, monkeypatch):
     # Issue #13.6: a report whose Monitoring section read "could not be assembled" was issued and signed off.
-    from reports import selectors
+    from reports.selectors import sections
 
     class Broken:
         @staticmethod
         def report_context(*, version):
             raise RuntimeError("boom")
 
-    monkeypatch.setattr(selectors, "_app_selectors", lambda label: Broken)
-    with pytest.raises(selectors.ReportSectionError, match=r"section of the report for .* could not be assembled"):
+    monkeypatch.setattr(sections, "_app_selectors", lambda label: Broken)
+    with pytest.raises(sections.ReportSectionError, match=r"section of the report for .* could not be assembled"):
         services.model_report_render(version=production, generated_by="sam", pdf=False)
 
 

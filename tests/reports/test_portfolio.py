@@ -7,6 +7,7 @@ import io
 from pypdf import PdfReader
 
 from reports import selectors, services
+from reports.selectors import sections
 from tests.reports.conftest import flat, make_model, make_version, pdf_text, promote
 
 
@@ -41,7 +42,7 @@ def test_portfolio_uses_the_other_apps_rows(personas, production, monkeypatch):
                 "last_check_at": None,
             }
 
-    monkeypatch.setattr(selectors, "_app_selectors", lambda label: Fake)
+    monkeypatch.setattr(sections, "_app_selectors", lambda label: Fake)
     rendered = services.portfolio_report_render(generated_by="audrey", pdf=False)
     assert "72%" in rendered.html and "Managed" in rendered.html and "40%" in rendered.html
     assert rendered.context["drifting"] == 1

@@ -1,0 +1,86 @@
+"""The registry's dashboard cards and what waits for a user in it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from registry.choices import RequestStatus, Stage
+from registry.models import (
+    PromotionRequest,
+    RegisteredModel,
+)
+from registry.selectors.promotions import awaiting_count, my_requests, requests_awaiting
+
+
+def dashboard_cards(*, user) -> list[dict[str, Any]]:
+    counts = RegisteredModel.objects.aggregate(
+        models=Count("id", distinct=True),
+        production=Count("versions", filter=Q(versions__stage=Stage.PRODUCTION), distinct=True),
+    )
+    open_requests = PromotionRequest.objects.filter(status=RequestStatus.OPEN).count()
+    cards = [
+        {"label": "Registered models", "value": counts["models"], "url": reverse("registry:model-list")},
+        {
+            "label": "In production",
+            "value": counts["production"],
+            "url": reverse("registry:model-list") + "?stage=production",
+        },
+        {"label": "Open promotion requests", "value": open_requests, "url": reverse("registry:request-list")},
+    ]
+    if user.has_perm("registry.decide_promotionrequest"):
+        cards.append(
+            {
+                "label": "Awaiting your decision",
+                "value": requests_awaiting(user).count(),
+                "url": reverse("registry:request-list") + "?awaiting=1",
+            }
+        )
+    return cards
+
+
+def needs_me(*, user) -> list[dict[str, Any]]:
+    """Dashboard cards of what waits for this user in the registry: their open requests, requests awaiting their
+    decision (with a 14-day trend of requests opened)."""
+    from django.utils import timezone
+
+    from mlops_gov.svg import daily_counts, sparkline
+    from registry import permissions
+
+    cards: list[dict[str, Any]] = []
+    now = timezone.now()
+    days = 14
+    if permissions.can_create_models(user):
+        opened = (
+            my_requests(user).filter(created_at__gte=now - timedelta(days=days)).values_list("created_at", flat=True)
+        )
+        cards.append(
+            {
+                "group": "Your work",
+                "label": "Your open promotion requests",
+                "value": my_requests(user, status=RequestStatus.OPEN).count(),
+                "url": reverse("registry:request-list") + "?status=open&mine=1",
+                "trend_svg": sparkline(
+                    daily_counts(opened, days=days, now=now), label=f"Requests you opened per day, last {days} days"
+                ),
+            }
+        )
+    if permissions.can_decide(user):
+        opened = PromotionRequest.objects.filter(created_at__gte=now - timedelta(days=days)).values_list(
+            "created_at", flat=True
+        )
+        cards.append(
+            {
+                "group": "Your decisions",
+                "label": "Requests awaiting your decision",
+                "value": awaiting_count(user),
+                "url": reverse("registry:approvals"),
+                "trend_svg": sparkline(
+                    daily_counts(opened, days=days, now=now), label=f"Requests opened per day, last {days} days"
+                ),
+            }
+        )
+    return cards

@@ -1,0 +1,84 @@
+"""Which versions and stored reports a user may see, and the reports app's dashboard cards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from registry.choices import Stage
+from registry.models import ModelVersion, RegisteredModel
+from reports import permissions
+from reports.choices import ReportKind
+from reports.models import GovernanceReport
+
+
+def production_version(model: RegisteredModel) -> ModelVersion | None:
+    return model.versions.filter(stage=Stage.PRODUCTION).first()
+
+
+def report_version(*, model: RegisteredModel, version: int | None = None) -> ModelVersion | None:
+    """The version a report is about: the given number, else production, else None."""
+    qs = ModelVersion.objects.select_related("model__owner", "model__team", "created_by", "parent", "card")
+    if version is not None:
+        return qs.filter(model=model, version=version).first()
+    return qs.filter(model=model, stage=Stage.PRODUCTION).first()
+
+
+def report_list(*, user) -> QuerySet[GovernanceReport]:
+    """Stored reports the user may read: all for auditors, their team's models otherwise."""
+    qs = GovernanceReport.objects.select_related("model", "requested_by").order_by("-created_at", "-id")
+    if not (user and user.is_authenticated and user.is_active):
+        return qs.none()
+    if user.is_superuser or permissions.is_auditor(user):
+        return qs
+    team_models = Q(model__owner=user) | Q(model__team__members=user)
+    visible = Q(kind=ReportKind.MODEL) & team_models
+    if permissions.can_read_portfolio(user):
+        visible |= Q(kind=ReportKind.PORTFOLIO)
+    return qs.filter(visible).distinct()
+
+
+def can_read_report(user, report: GovernanceReport) -> bool:
+    if report.kind == ReportKind.PORTFOLIO:
+        return permissions.can_read_portfolio(user)
+    if report.model is None:  # the model was deleted: auditors only
+        return permissions.is_auditor(user) or bool(user and user.is_superuser)
+    return permissions.can_read_model_reports(user, report.model)
+
+
+def dashboard_cards(*, user) -> list[dict[str, Any]]:
+    qs = report_list(user=user)
+    latest: datetime | None = qs.values_list("created_at", flat=True).first()
+    card: dict[str, Any] = {"label": "Governance reports", "value": qs.count(), "url": reverse("reports:report-list")}
+    if latest is not None:
+        card["note"] = f"latest {latest:%Y-%m-%d %H:%M}"
+    return [card]
+
+
+def needs_me(*, user) -> list[dict[str, Any]]:
+    """For auditors: the reports generated lately (a 14-day trend of reports per day)."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from mlops_gov.svg import daily_counts, sparkline
+
+    if not permissions.is_auditor(user):
+        return []
+    now = timezone.now()
+    days = 14
+    recent = GovernanceReport.objects.filter(created_at__gte=now - timedelta(days=days))
+    trend = daily_counts(recent.values_list("created_at", flat=True), days=days, now=now)
+    return [
+        {
+            "group": "Audit",
+            "label": "Reports generated in the last 7 days",
+            "value": recent.filter(created_at__gte=now - timedelta(days=7)).count(),
+            "url": reverse("reports:report-list"),
+            "trend_svg": sparkline(trend, label=f"Reports per day, last {days} days"),
+        }
+    ]
