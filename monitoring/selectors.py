@@ -11,8 +11,17 @@ from django.utils import timezone
 
 from mlops_gov.errors import NotFoundError
 from mlops_gov.jobs import JobStatus
+from mlops_gov.listing import ordered
 from mlops_gov.svg import daily_counts, sparkline
 from monitoring import charts
+from monitoring.filters import (
+    ALERT_ORDERING,
+    CHECK_ORDERING,
+    DATASET_ORDERING,
+    AlertFilter,
+    DatasetFilter,
+    DriftCheckFilter,
+)
 from monitoring.models import (
     Alert,
     AlertKind,
@@ -86,6 +95,24 @@ def alert_list(*, model=None) -> QuerySet[Alert]:
     if model is not None:
         qs = qs.filter(model=model)
     return qs.order_by("-created_at", "-id")
+
+
+# --- list filters: the FilterSet the page and the API share, over the list's queryset ------------------------------
+
+
+def check_filter(params: Any, *, ordering: str = "") -> DriftCheckFilter:
+    qs = ordered(check_list(), ordering, CHECK_ORDERING, "-id")
+    return DriftCheckFilter(params if params is not None else {}, queryset=qs)
+
+
+def alert_filter(params: Any, *, ordering: str = "") -> AlertFilter:
+    qs = ordered(alert_list(), ordering, ALERT_ORDERING, "-id")
+    return AlertFilter(params if params is not None else {}, queryset=qs)
+
+
+def dataset_filter(params: Any, *, ordering: str = "") -> DatasetFilter:
+    qs = ordered(dataset_list(), ordering, DATASET_ORDERING, "-id")
+    return DatasetFilter(params if params is not None else {}, queryset=qs)
 
 
 def delivery_list() -> QuerySet[Delivery]:

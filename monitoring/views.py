@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -42,6 +43,34 @@ def dashboard(request):
         "can_upload": request.user.has_perm("monitoring.add_dataset"),
     }
     return render(request, "monitoring/dashboard.html", context)
+
+
+def _listing(request, filterset, template: str):
+    """A filtered list page: the rows, or none while a filter value is invalid (its error is beside the field)."""
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, template, {"filterset": filterset, "page": page})
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def check_list(request):
+    filterset = selectors.check_filter(request.GET, ordering=request.GET.get("ordering", ""))
+    return _listing(request, filterset, "monitoring/check_list.html")
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def alert_list(request):
+    filterset = selectors.alert_filter(request.GET, ordering=request.GET.get("ordering", ""))
+    return _listing(request, filterset, "monitoring/alert_list.html")
+
+
+@login_required
+@permission_required(VIEW_PERM, raise_exception=True)
+def dataset_list(request):
+    filterset = selectors.dataset_filter(request.GET, ordering=request.GET.get("ordering", ""))
+    return _listing(request, filterset, "monitoring/dataset_list.html")
 
 
 @login_required

@@ -17,6 +17,14 @@ from mlops_gov.errors import DomainError
 from monitoring import selectors, services
 from monitoring.api import serializers as s
 from monitoring.api.filters import AlertRuleFilter, WebhookEndpointFilter
+from monitoring.filters import (
+    ALERT_ORDERING,
+    CHECK_ORDERING,
+    DATASET_ORDERING,
+    AlertFilter,
+    DatasetFilter,
+    DriftCheckFilter,
+)
 from monitoring.models import (
     Alert,
     AlertRule,
@@ -48,8 +56,8 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Dataset.objects.all()
     serializer_class = s.DatasetOutSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    filterset_fields = ["kind", "version__model__name", "version__version"]
-    ordering_fields = ["created_at", "n_rows"]
+    filterset_class = DatasetFilter  # the datasets page's filters too (selectors.dataset_filter)
+    ordering_fields = list(DATASET_ORDERING)
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
@@ -115,8 +123,8 @@ class DriftCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a ValueError
     permission_classes = [RoleModelPermissions]
     queryset = DriftCheck.objects.all()
-    filterset_fields = ["status", "version__model__name", "version__version", "dataset_drift"]
-    ordering_fields = ["created_at", "finished_at"]
+    filterset_class = DriftCheckFilter  # the checks page's filters too (selectors.check_filter)
+    ordering_fields = list(CHECK_ORDERING)
     ordering = ["-created_at", "-id"]
 
     def get_serializer_class(self):
@@ -144,8 +152,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [ReadOnlyRolePermissions]
     queryset = Alert.objects.all()
     serializer_class = s.AlertSerializer
-    filterset_fields = ["kind", "model__name"]
-    ordering_fields = ["created_at"]
+    filterset_class = AlertFilter  # the alerts page's filters too (selectors.alert_filter)
+    ordering_fields = list(ALERT_ORDERING)
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
