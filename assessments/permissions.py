@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
+from mlops_gov.actors import Viewer
 from registry.models import RegisteredModel
 from registry.permissions import is_model_team_member
 
 
-def _active(user) -> bool:
+def _active(user: Viewer | None) -> TypeGuard[Viewer]:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def can_view(user) -> bool:
+def can_view(user: Viewer | None) -> bool:
     return _active(user) and user.has_perm("assessments.view_assessment")
 
 
-def can_start(user, model: RegisteredModel) -> bool:
+def can_start(user: Viewer | None, model: RegisteredModel) -> bool:
     """Only the model's team (owner or members) with a role that may author assessments."""
     return _active(user) and user.has_perm("assessments.add_assessment") and is_model_team_member(user, model)
 
 
-def can_answer(user, model: RegisteredModel) -> bool:
+def can_answer(user: Viewer | None, model: RegisteredModel) -> bool:
     return _active(user) and user.has_perm("assessments.change_answer") and is_model_team_member(user, model)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
+from mlops_gov.actors import Actor, Viewer
 from registry.models import RegisteredModel
 
 
-def is_model_team_member(user, model: RegisteredModel) -> bool:
+def is_model_team_member(user: Viewer | None, model: RegisteredModel) -> bool:
     if not (user and user.is_authenticated):
         return False
     if model.owner_id == user.pk:
@@ -13,7 +16,7 @@ def is_model_team_member(user, model: RegisteredModel) -> bool:
     return model.team is not None and model.team.members.filter(pk=user.pk).exists()
 
 
-def can_edit_model(user, model: RegisteredModel) -> bool:
+def can_edit_model(user: Viewer | None, model: RegisteredModel) -> bool:
     """Owners and their team edit a model, if their role lets them change models; superusers always."""
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -22,13 +25,13 @@ def can_edit_model(user, model: RegisteredModel) -> bool:
     return user.has_perm("registry.change_registeredmodel") and is_model_team_member(user, model)
 
 
-def can_create_models(user) -> bool:
+def can_create_models(user: Viewer | None) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("registry.add_registeredmodel"))
 
 
-def can_decide(user) -> bool:
+def can_decide(user: Viewer | None) -> TypeGuard[Actor]:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm("registry.decide_promotionrequest"))
 
 
-def can_view_registry(user) -> bool:
+def can_view_registry(user: Viewer | None) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("registry.view_registeredmodel"))

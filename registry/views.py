@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mlops_gov.access import permission_required
+from mlops_gov.actors import AuthenticatedHttpRequest
 from mlops_gov.csv_export import iter_csv
 from mlops_gov.errors import DomainError, PermissionError_
 from registry import permissions, selectors, services
@@ -321,7 +322,7 @@ def _editable_version(request: HttpRequest, name: str, number: int) -> ModelVers
 
 
 @login_required
-def model_create(request: HttpRequest) -> HttpResponse:
+def model_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not permissions.can_create_models(request.user):
         raise PermissionDenied("Your role cannot register models.")
     form = ModelForm(request.POST or None, user=request.user)
@@ -339,7 +340,7 @@ def model_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def model_edit(request: HttpRequest, name: str) -> HttpResponse:
+def model_edit(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     model = _editable_model(request, name)
     form = ModelForm(request.POST or None, user=request.user, editing=True, initial=ModelForm.initial_for(model))
     if request.method == "POST" and form.is_valid():
@@ -359,7 +360,7 @@ def model_edit(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @login_required
-def model_delete(request: HttpRequest, name: str) -> HttpResponse:
+def model_delete(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     model = _editable_model(request, name)
     return _confirm_delete(
         request,
@@ -394,7 +395,7 @@ def version_url(version: ModelVersion) -> str:
 
 
 @login_required
-def version_create(request: HttpRequest, name: str) -> HttpResponse:
+def version_create(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     model = _editable_model(request, name)
     form = VersionForm(request.POST or None, model=model)
     if request.method == "POST" and form.is_valid():
@@ -412,7 +413,7 @@ def version_create(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @login_required
-def version_edit(request: HttpRequest, name: str, version: int) -> HttpResponse:
+def version_edit(request: AuthenticatedHttpRequest, name: str, version: int) -> HttpResponse:
     model_version = _editable_version(request, name, version)
     form = VersionForm(
         request.POST or None, model=model_version.model, editing=True, initial=VersionForm.initial_for(model_version)
@@ -433,7 +434,7 @@ def version_edit(request: HttpRequest, name: str, version: int) -> HttpResponse:
 
 
 @login_required
-def version_delete(request: HttpRequest, name: str, version: int) -> HttpResponse:
+def version_delete(request: AuthenticatedHttpRequest, name: str, version: int) -> HttpResponse:
     model_version = _editable_version(request, name, version)
     return _confirm_delete(
         request,
@@ -483,7 +484,7 @@ def version_detail(request: HttpRequest, name: str, version: int) -> HttpRespons
 
 
 @login_required
-def card_edit(request: HttpRequest, name: str, version: int) -> HttpResponse:
+def card_edit(request: AuthenticatedHttpRequest, name: str, version: int) -> HttpResponse:
     model_version = _editable_version(request, name, version)
     card = getattr(model_version, "card", None)
     form = CardForm(request.POST or None, instance=card)
@@ -518,7 +519,7 @@ STAGE_CONSEQUENCES: dict[str, str] = {
 
 
 @login_required
-def stage_move(request: HttpRequest, name: str, version: int) -> HttpResponse:
+def stage_move(request: AuthenticatedHttpRequest, name: str, version: int) -> HttpResponse:
     """A confirmation page (GET ?to=stage) and the move itself (POST), for moves that need no approval."""
     model_version = _editable_version(request, name, version)
     target = (request.POST.get("target") if request.method == "POST" else request.GET.get("to")) or ""
@@ -553,7 +554,7 @@ def stage_move(request: HttpRequest, name: str, version: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alias_set(request: HttpRequest, name: str, version: int) -> HttpResponse:
+def alias_set(request: AuthenticatedHttpRequest, name: str, version: int) -> HttpResponse:
     model_version = _editable_version(request, name, version)
     form = AliasForm(request.POST)
     if form.is_valid():
@@ -578,7 +579,7 @@ def alias_set(request: HttpRequest, name: str, version: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alias_remove(request: HttpRequest, name: str, alias: str) -> HttpResponse:
+def alias_remove(request: AuthenticatedHttpRequest, name: str, alias: str) -> HttpResponse:
     model = _editable_model(request, name)
     try:
         services.alias_delete(model=model, alias=alias, actor=request.user)
@@ -590,7 +591,7 @@ def alias_remove(request: HttpRequest, name: str, alias: str) -> HttpResponse:
 
 
 @login_required
-def request_create(request: HttpRequest, name: str, version: int) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest, name: str, version: int) -> HttpResponse:
     """Request production: from staging, or (``stage_first``) move to staging and request in one step."""
     model_version = _version(name, version)
     form = PromotionRequestForm(request.POST or None)
@@ -623,7 +624,7 @@ def request_create(request: HttpRequest, name: str, version: int) -> HttpRespons
 
 @login_required
 @require_POST
-def alias_request(request: HttpRequest, name: str, version: int) -> HttpResponse:
+def alias_request(request: AuthenticatedHttpRequest, name: str, version: int) -> HttpResponse:
     model_version = _editable_version(request, name, version)
     form = AliasRequestForm(request.POST, protected=_protected(model_version.model))
     if form.is_valid():
@@ -647,7 +648,7 @@ def alias_request(request: HttpRequest, name: str, version: int) -> HttpResponse
 
 @login_required
 @require_POST
-def request_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+def request_recheck(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     promotion = get_object_or_404(PromotionRequest, pk=pk)
     try:
         promotion = services.promotion_recheck(request=promotion, actor=request.user)

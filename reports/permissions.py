@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from mlops_gov.actors import Viewer
 from registry.models import RegisteredModel
 from registry.permissions import is_model_team_member
 
 
-def is_auditor(user) -> bool:
+def is_auditor(user: Viewer | None) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm("registry.export_audit"))
 
 
-def can_read_model_reports(user, model: RegisteredModel | None) -> bool:
+def can_read_model_reports(user: Viewer | None, model: RegisteredModel | None) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     if user.is_superuser or is_auditor(user):
@@ -20,7 +21,7 @@ def can_read_model_reports(user, model: RegisteredModel | None) -> bool:
     return is_model_team_member(user, model) or is_reviewing(user, model)
 
 
-def is_reviewing(user, model: RegisteredModel) -> bool:
+def is_reviewing(user: Viewer, model: RegisteredModel) -> bool:
     """An approver reads the report of a model while one of its promotion requests is open (the evidence)."""
     from registry.choices import RequestStatus
     from registry.models import PromotionRequest
@@ -30,7 +31,7 @@ def is_reviewing(user, model: RegisteredModel) -> bool:
     )
 
 
-def can_generate_model_report(user, model: RegisteredModel) -> bool:
+def can_generate_model_report(user: Viewer | None, model: RegisteredModel) -> bool:
     """Storing a report is a write: the role's add permission plus team membership (superusers always)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -39,7 +40,7 @@ def can_generate_model_report(user, model: RegisteredModel) -> bool:
     return user.has_perm("reports.add_governancereport") and is_model_team_member(user, model)
 
 
-def can_read_portfolio(user) -> bool:
+def can_read_portfolio(user: Viewer | None) -> bool:
     """The governance committee: auditors and approvers."""
     if not (user and user.is_authenticated and user.is_active):
         return False

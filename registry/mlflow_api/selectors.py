@@ -6,14 +6,19 @@ import base64
 import binascii
 import json
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q, QuerySet, TextField
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BigIntegerField, Exists, F, Func, Model, OuterRef, Q, QuerySet, TextField
+from django.db.models.sql.compiler import SQLCompiler
 
 from registry.mlflow_api import reads, shapes
 from registry.mlflow_api.errors import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowError
 from registry.mlflow_api.filters import Condition, like_to_regex
 from registry.models import ModelAlias, ModelVersion, RegisteredModel
+
+M = TypeVar("M", bound=Model)
 
 MAX_OFFSET = 10_000_000
 _MODEL_FIELDS = ("id", "name", "description", "tags", "created_ms", "updated_ms")
@@ -40,7 +45,9 @@ class EpochMillis(Func):
     def __init__(self, field: str):
         super().__init__(F(field))
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]  # Func's template keywords unused
+    def as_sql(  # type: ignore[override]  # Func's template keywords unused
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Sequence[Any]]:
         lhs, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             return f"CAST(FLOOR(EXTRACT(EPOCH FROM {lhs}) * 1000) AS BIGINT)", params
@@ -51,16 +58,18 @@ class EpochMillis(Func):
         ]
 
 
-def _model_rows(qs: QuerySet) -> QuerySet:
-    return qs.annotate(created_ms=EpochMillis("created_at"), updated_ms=EpochMillis("updated_at")).values_list(
-        *_MODEL_FIELDS, named=True
-    )
+def _model_rows(qs: QuerySet[RegisteredModel]) -> QuerySet[RegisteredModel, Any]:
+    rows: QuerySet[RegisteredModel, Any] = qs.annotate(
+        created_ms=EpochMillis("created_at"), updated_ms=EpochMillis("updated_at")
+    ).values_list(*_MODEL_FIELDS, named=True)
+    return rows
 
 
-def _version_rows(qs: QuerySet, *extra: str) -> QuerySet:
-    return qs.annotate(created_ms=EpochMillis("created_at"), updated_ms=EpochMillis("updated_at")).values_list(
-        *_VERSION_FIELDS, *extra, named=True
-    )
+def _version_rows(qs: QuerySet[ModelVersion], *extra: str) -> QuerySet[ModelVersion, Any]:
+    rows: QuerySet[ModelVersion, Any] = qs.annotate(
+        created_ms=EpochMillis("created_at"), updated_ms=EpochMillis("updated_at")
+    ).values_list(*_VERSION_FIELDS, *extra, named=True)
+    return rows
 
 
 # --- page tokens ----------------------------------------------------------------------------------------------------
@@ -121,7 +130,7 @@ _ALIASES_OF_MODEL_NAME = reads.ALIASES_OF_MODEL_NAME
 _VERSIONS_OF_MODEL_NAME = reads.VERSIONS_OF_MODEL_NAME
 
 
-def _version_entity_of_row(row) -> dict[str, Any]:
+def _version_entity_of_row(row: Any) -> dict[str, Any]:
     aliases = [a.alias for a in _ALIASES_OF_VERSION.rows(row.id)]
     return shapes.model_version(row, model_name=row.model__name, aliases=aliases)
 
@@ -195,7 +204,7 @@ def model_entities(models: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _entity_of_model_row(model) -> dict[str, Any]:
+def _entity_of_model_row(model: Any) -> dict[str, Any]:
     """One model's entity from its row: its latest versions and its aliases, 2 prepared queries."""
     by_version: dict[int, list[str]] = defaultdict(list)
     aliases = []
@@ -234,7 +243,9 @@ class TagText(Func):
         self.key = key
         super().__init__(F("tags"))
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]  # Func's template keywords unused
+    def as_sql(  # type: ignore[override]  # Func's template keywords unused
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Sequence[Any]]:
         lhs, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             return f"({lhs} ->> %s)", [*params, self.key]
@@ -253,7 +264,7 @@ def _string_q(field: str, op: str, value: str) -> Q:
     raise MlflowError(INVALID_PARAMETER_VALUE, f"Operator {op} is not supported here.")
 
 
-def _apply_conditions(qs: QuerySet, conditions: list[Condition], fields: dict[str, str]) -> QuerySet:
+def _apply_conditions(qs: QuerySet[M], conditions: list[Condition], fields: dict[str, str]) -> QuerySet[M]:
     for index, cond in enumerate(conditions):
         if cond.kind == "tag":
             alias = f"_mlflow_tag_{index}"
@@ -280,7 +291,7 @@ def _apply_conditions(qs: QuerySet, conditions: list[Condition], fields: dict[st
     return qs
 
 
-def _ordered(qs: QuerySet, order: list[tuple[str, bool]], default: list[str]) -> QuerySet:
+def _ordered(qs: QuerySet[M], order: list[tuple[str, bool]], default: list[str]) -> QuerySet[M]:
     keys = [f"-{field}" if desc else field for field, desc in order] or list(default)
     return qs.order_by(*keys, "pk")
 

@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import PermissionError_
 from registry import services
 from registry.choices import RequestKind, Stage
-from registry.models import ModelAlias, ModelVersion, PromotionRequest, RegisteredModel
+from registry.models import ModelAlias, ModelVersion, PromotionRequest, RegisteredModel, Team
 
 JUSTIFICATION = "Requested through the MLflow API"
 MAX_TAG_KEY = 250
@@ -56,12 +57,12 @@ def check_tag(key: str, value: str) -> None:
         raise ValidationError({"value": [f"A tag value may have at most {MAX_TAG_VALUE} characters."]})
 
 
-def _default_team(actor):
+def _default_team(actor: Actor) -> Team | None:
     teams = list(actor.teams.all()[:2]) if getattr(actor, "pk", None) else []
     return teams[0] if len(teams) == 1 else None
 
 
-def model_create(*, actor, name: str, description: str, tags: dict[str, str]) -> RegisteredModel:
+def model_create(*, actor: Actor, name: str, description: str, tags: dict[str, str]) -> RegisteredModel:
     """Register a model: owned by the caller, with the caller's team when they belong to exactly one."""
     for key, value in tags.items():
         check_tag(key, value)
@@ -69,7 +70,7 @@ def model_create(*, actor, name: str, description: str, tags: dict[str, str]) ->
 
 
 @transaction.atomic
-def model_tag_set(*, model: RegisteredModel, actor, key: str, value: str | None) -> None:
+def model_tag_set(*, model: RegisteredModel, actor: Actor, key: str, value: str | None) -> None:
     """Set (or with ``value=None`` remove) one tag; the row lock keeps concurrent tag writes from losing updates."""
     if value is not None:
         check_tag(key, value)
@@ -87,7 +88,7 @@ def model_tag_set(*, model: RegisteredModel, actor, key: str, value: str | None)
 
 
 @transaction.atomic
-def version_tag_set(*, version: ModelVersion, actor, key: str, value: str | None) -> None:
+def version_tag_set(*, version: ModelVersion, actor: Actor, key: str, value: str | None) -> None:
     if value is not None:
         check_tag(key, value)
     version = ModelVersion.objects.select_for_update().select_related("model").get(pk=version.pk)
@@ -103,7 +104,7 @@ def version_tag_set(*, version: ModelVersion, actor, key: str, value: str | None
     services.version_update(version=version, actor=actor, tags=tags)
 
 
-def _request_promotion(*, version: ModelVersion, actor, kind: str, alias: str = "") -> Held:
+def _request_promotion(*, version: ModelVersion, actor: Actor, kind: str, alias: str = "") -> Held:
     if not actor.has_perm("registry.add_promotionrequest"):
         raise PermissionError_("Your role cannot request promotions.")
     request, created = services.promotion_request_create(
@@ -113,14 +114,16 @@ def _request_promotion(*, version: ModelVersion, actor, kind: str, alias: str = 
     return Held(request=request, created=created)
 
 
-def version_transition(*, version: ModelVersion, stage: str, actor, archive_existing: bool) -> ModelVersion | Held:
+def version_transition(
+    *, version: ModelVersion, stage: str, actor: Actor, archive_existing: bool
+) -> ModelVersion | Held:
     """Staging/Archived (and the lifecycle's other direct moves) happen now; Production is held for approval."""
     if stage == Stage.PRODUCTION and version.stage != Stage.PRODUCTION:
         return _request_promotion(version=version, actor=actor, kind=RequestKind.STAGE)
     return services.version_transition(version=version, target=stage, actor=actor, archive_existing=archive_existing)
 
 
-def alias_set(*, model: RegisteredModel, alias: str, version: ModelVersion, actor) -> ModelAlias | Held | None:
+def alias_set(*, model: RegisteredModel, alias: str, version: ModelVersion, actor: Actor) -> ModelAlias | Held | None:
     if services.is_protected_alias(model, alias):
         current = ModelAlias.objects.filter(model=model, alias=alias).values_list("version_id", flat=True).first()
         if current == version.pk:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from mlops_gov.actors import Actor
 from registry.choices import RequestStatus, Stage
 from registry.models import (
     PromotionRequest,
@@ -16,7 +17,7 @@ from registry.models import (
 from registry.selectors.promotions import awaiting_count, my_requests, requests_awaiting
 
 
-def dashboard_cards(*, user) -> list[dict[str, Any]]:
+def dashboard_cards(*, user: Actor) -> list[dict[str, Any]]:
     counts = RegisteredModel.objects.aggregate(
         models=Count("id", distinct=True),
         production=Count("versions", filter=Q(versions__stage=Stage.PRODUCTION), distinct=True),
@@ -42,7 +43,7 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
     return cards
 
 
-def needs_me(*, user) -> list[dict[str, Any]]:
+def needs_me(*, user: Actor) -> list[dict[str, Any]]:
     """Dashboard cards of what waits for this user in the registry: their open requests, requests awaiting their
     decision (with a 14-day trend of requests opened)."""
     from django.utils import timezone

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from registry.filters import (
     AUDIT_ORDERING,
@@ -17,8 +17,10 @@ from registry.filters import (
 from registry.selectors.catalogue import audit_list, model_list
 from registry.selectors.promotions import request_list
 
+M = TypeVar("M", bound=Model)
 
-def ordered(qs: QuerySet, ordering: str, allowed: tuple[str, ...], tiebreak: str = "-pk") -> QuerySet:
+
+def ordered(qs: QuerySet[M], ordering: str, allowed: tuple[str, ...], tiebreak: str = "-pk") -> QuerySet[M]:
     """Sort by a whitelisted key (``-key`` descending), as the API's ``ordering`` parameter does; else unchanged."""
     if ordering.lstrip("-") in allowed:
         return qs.order_by(ordering, tiebreak)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from mlops_gov.actors import Actor, Viewer
 from registry.choices import Independence, RequestStatus, Stage
 from registry.models import (
     Approval,
@@ -28,7 +29,7 @@ def request_list(*, status: str = "") -> QuerySet[PromotionRequest]:
     return qs.order_by("-created_at", "-id")
 
 
-def requests_awaiting(user) -> QuerySet[PromotionRequest]:
+def requests_awaiting(user: Actor) -> QuerySet[PromotionRequest]:
     """Open requests this approver may still decide: not their own, not already decided by them on the current
     evidence, and none where the tier's independence rule excludes them (their own or their team's models)."""
     decided = Approval.objects.filter(request=OuterRef("pk"), approver=user, evidence_hash=OuterRef("evidence_hash"))
@@ -42,7 +43,7 @@ def requests_awaiting(user) -> QuerySet[PromotionRequest]:
     )
 
 
-def my_requests(user, *, status: str = "") -> QuerySet[PromotionRequest]:
+def my_requests(user: Actor, *, status: str = "") -> QuerySet[PromotionRequest]:
     qs = request_list(status=status).filter(requested_by=user)
     return qs
 
@@ -87,7 +88,7 @@ def voided_approvals(request: PromotionRequest) -> int:
     return request.decisions.filter(decision="approve").exclude(evidence_hash=request.evidence_hash).count()
 
 
-def awaiting_count(user) -> int:
+def awaiting_count(user: Viewer | None) -> int:
     """How many requests wait for this user's decision (0 for anyone who may not decide)."""
     from registry import permissions
 
@@ -96,7 +97,7 @@ def awaiting_count(user) -> int:
     return requests_awaiting(user).count()
 
 
-def approvals_inbox(user) -> QuerySet[PromotionRequest]:
+def approvals_inbox(user: Actor) -> QuerySet[PromotionRequest]:
     """The requests this approver may decide, oldest first (the longest wait is served first)."""
     return requests_awaiting(user).select_related("version__model").order_by("created_at", "id")
 
@@ -169,7 +170,7 @@ def request_evidence(request: PromotionRequest) -> dict[str, Any]:
     }
 
 
-def eligible_approvers(request: PromotionRequest) -> QuerySet:
+def eligible_approvers(request: PromotionRequest) -> QuerySet[Actor]:
     """Who may decide ``request``: active approvers (and administrators), never its requester."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission

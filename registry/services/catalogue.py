@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError
 from registry import permissions
 from registry.audit import audit_record
 from registry.choices import MODEL_CARD_FIELDS, RequestStatus, Stage
 from registry.models import ModelCard, ModelVersion, PromotionRequest, RegisteredModel
+from registry.selectors import protected_aliases
 from registry.services.common import (
     MODEL_EDITABLE,
     RISK_ORDER,
@@ -23,13 +25,13 @@ from registry.services.common import (
     snapshot,
     validate_source,
 )
-from registry.services.stages import drop_newly_protected_aliases, protected_aliases
+from registry.services.stages import drop_newly_protected_aliases
 
 # --- registered models ----------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def model_create(*, actor, name: str, owner=None, **fields: Any) -> RegisteredModel:
+def model_create(*, actor: Actor, name: str, owner: Actor | None = None, **fields: Any) -> RegisteredModel:
     require(permissions.can_create_models(actor), "Your role cannot register models.")
     unknown = set(fields) - set(MODEL_EDITABLE)
     if unknown:
@@ -48,7 +50,7 @@ def model_create(*, actor, name: str, owner=None, **fields: Any) -> RegisteredMo
 
 
 @transaction.atomic
-def model_update(*, model: RegisteredModel, actor, **changes: Any) -> RegisteredModel:
+def model_update(*, model: RegisteredModel, actor: Actor, **changes: Any) -> RegisteredModel:
     require(permissions.can_edit_model(actor, model), "Only the model's owner or team may edit it.")
     unknown = set(changes) - set(MODEL_EDITABLE)
     if unknown:
@@ -79,7 +81,7 @@ def model_update(*, model: RegisteredModel, actor, **changes: Any) -> Registered
 
 
 @transaction.atomic
-def model_rename(*, model: RegisteredModel, actor, new_name: str) -> RegisteredModel:
+def model_rename(*, model: RegisteredModel, actor: Actor, new_name: str) -> RegisteredModel:
     require(permissions.can_edit_model(actor, model), "Only the model's owner or team may rename it.")
     old = model.name
     model.name = new_name
@@ -94,7 +96,7 @@ def model_rename(*, model: RegisteredModel, actor, new_name: str) -> RegisteredM
 
 
 @transaction.atomic
-def model_delete(*, model: RegisteredModel, actor) -> None:
+def model_delete(*, model: RegisteredModel, actor: Actor) -> None:
     require(permissions.can_edit_model(actor, model), "Only the model's owner or team may delete it.")
     if model.versions.filter(stage=Stage.PRODUCTION).exists():
         raise ConflictError("A model with a production version cannot be deleted; archive the version first.")
@@ -109,7 +111,7 @@ def model_delete(*, model: RegisteredModel, actor) -> None:
 
 
 @transaction.atomic
-def version_create(*, model: RegisteredModel, actor, source_uri: str, **fields: Any) -> ModelVersion:
+def version_create(*, model: RegisteredModel, actor: Actor, source_uri: str, **fields: Any) -> ModelVersion:
     require(permissions.can_edit_model(actor, model), "Only the model's owner or team may add versions.")
     unknown = set(fields) - set(VERSION_EDITABLE) - {"parent"}
     if unknown:
@@ -130,7 +132,7 @@ def version_create(*, model: RegisteredModel, actor, source_uri: str, **fields: 
 
 
 @transaction.atomic
-def version_update(*, version: ModelVersion, actor, **changes: Any) -> ModelVersion:
+def version_update(*, version: ModelVersion, actor: Actor, **changes: Any) -> ModelVersion:
     require(permissions.can_edit_model(actor, version.model), "Only the model's owner or team may edit versions.")
     unknown = set(changes) - set(VERSION_EDITABLE)
     if unknown:
@@ -160,7 +162,7 @@ def version_update(*, version: ModelVersion, actor, **changes: Any) -> ModelVers
 
 
 @transaction.atomic
-def version_delete(*, version: ModelVersion, actor) -> None:
+def version_delete(*, version: ModelVersion, actor: Actor) -> None:
     require(permissions.can_edit_model(actor, version.model), "Only the model's owner or team may delete versions.")
     if version.stage == Stage.PRODUCTION:
         raise ConflictError("A production version cannot be deleted; archive it first.")
@@ -181,7 +183,7 @@ def version_delete(*, version: ModelVersion, actor) -> None:
 
 
 @transaction.atomic
-def card_update(*, version: ModelVersion, actor, **changes: str) -> ModelCard:
+def card_update(*, version: ModelVersion, actor: Actor, **changes: str) -> ModelCard:
     require(permissions.can_edit_model(actor, version.model), "Only the model's owner or team may edit the card.")
     unknown = set(changes) - set(MODEL_CARD_FIELDS)
     if unknown:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from registry.audit import audit_record
 from registry.choices import Decision
 from registry.domain.evidence import evidence_hash, evidence_snapshot, independence_refusal
@@ -37,7 +38,7 @@ def evaluate(version: ModelVersion, policy: PromotionPolicy) -> Evidence:
     return Evidence(results=results, passed=all(r["passed"] for r in results), digest=digest)
 
 
-def store(request: PromotionRequest, evidence: Evidence, *, actor) -> bool:
+def store(request: PromotionRequest, evidence: Evidence, *, actor: Actor) -> bool:
     """Put ``evidence`` on the request (caller holds the request lock). Returns True when it differs from what was
     there: that change is audited, with how many approvals it voided."""
     previous = request.evidence_hash
@@ -64,7 +65,7 @@ def counting_approvals(request: PromotionRequest) -> int:
     return approvals.exclude(approver_id=request.requested_by_id).values("approver").distinct().count()
 
 
-def independence_problem(actor, model: RegisteredModel, policy: PromotionPolicy) -> str:
+def independence_problem(actor: Actor, model: RegisteredModel, policy: PromotionPolicy) -> str:
     """Why ``actor`` may not approve a request on ``model`` under the policy's independence rule ("" if they may)."""
     return independence_refusal(
         policy.independence,

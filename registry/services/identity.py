@@ -12,13 +12,14 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 
+from mlops_gov.actors import Actor
 from registry.audit import audit_record
 
 # The user fields whose change is recorded (a new password only as password_changed, never its hash).
 USER_FIELDS = ("username", "email", "is_active", "is_staff", "is_superuser")
 
 
-def user_state(user) -> dict[str, Any]:
+def user_state(user: Actor) -> dict[str, Any]:
     return {field: getattr(user, field, None) for field in USER_FIELDS}
 
 
@@ -27,15 +28,15 @@ def token_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def _who(user) -> dict[str, Any]:
+def _who(user: Actor) -> dict[str, Any]:
     return {"user_id": user.pk, "username": user.get_username()}
 
 
-def user_created(user) -> None:
+def user_created(user: Actor) -> None:
     audit_record(action="identity.user_created", obj=user, after={**_who(user), **user_state(user)})
 
 
-def user_changed(user, before: dict[str, Any], *, password_changed: bool) -> None:
+def user_changed(user: Actor, before: dict[str, Any], *, password_changed: bool) -> None:
     after = user_state(user)
     changed = {k: after[k] for k in USER_FIELDS if before.get(k) != after[k]}
     if password_changed:
@@ -50,11 +51,11 @@ def user_changed(user, before: dict[str, Any], *, password_changed: bool) -> Non
     )
 
 
-def user_deleted(user) -> None:
+def user_deleted(user: Actor) -> None:
     audit_record(action="identity.user_deleted", obj=user, before={**_who(user), **user_state(user)})
 
 
-def groups_changed(user, *, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
+def groups_changed(user: Actor, *, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
     added, removed = sorted(added), sorted(removed)
     if added or removed:
         audit_record(
@@ -62,7 +63,7 @@ def groups_changed(user, *, added: Iterable[str] = (), removed: Iterable[str] = 
         )
 
 
-def user_permissions_changed(user, *, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
+def user_permissions_changed(user: Actor, *, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
     added, removed = sorted(added), sorted(removed)
     if added or removed:
         audit_record(
@@ -93,7 +94,7 @@ def group_permissions_changed(group: Group, *, added: Iterable[str] = (), remove
         )
 
 
-def token_issued(user, key: str) -> None:
+def token_issued(user: Actor, key: str) -> None:
     audit_record(
         action="identity.token_issued",
         object_type="authtoken.token",
@@ -103,7 +104,7 @@ def token_issued(user, key: str) -> None:
     )
 
 
-def token_revoked(user, key: str) -> None:
+def token_revoked(user: Actor, key: str) -> None:
     audit_record(
         action="identity.token_revoked",
         object_type="authtoken.token",

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError
 from registry.audit import audit_record
 from registry.constants import DEFAULT_POLICIES
@@ -17,7 +18,7 @@ from registry.services.stages import drop_newly_protected_aliases
 
 
 @transaction.atomic
-def policy_update(*, policy: PromotionPolicy, actor, **changes: Any) -> PromotionPolicy:
+def policy_update(*, policy: PromotionPolicy, actor: Actor, **changes: Any) -> PromotionPolicy:
     require(bool(actor and actor.is_superuser), "Only administrators may edit promotion policies.")
     policy = PromotionPolicy.objects.select_for_update().get(pk=policy.pk)
     was_protected = set(policy.protected_aliases or [])
@@ -40,7 +41,7 @@ def policy_update(*, policy: PromotionPolicy, actor, **changes: Any) -> Promotio
 
 
 @transaction.atomic
-def policy_create(*, actor, risk_tier: str, **fields: Any) -> PromotionPolicy:
+def policy_create(*, actor: Actor, risk_tier: str, **fields: Any) -> PromotionPolicy:
     require(bool(actor and actor.is_superuser), "Only administrators may create promotion policies.")
     if PromotionPolicy.objects.filter(risk_tier=risk_tier).exists():
         raise ConflictError(f"A promotion policy for risk tier '{risk_tier}' already exists; edit it instead.")

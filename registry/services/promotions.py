@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError, PermissionError_
 from registry import permissions
 from registry.audit import audit_record
@@ -22,7 +26,7 @@ from registry.services.stages import alias_set, move_stage, version_transition
 
 @transaction.atomic
 def promotion_request_create(
-    *, version: ModelVersion, actor, justification: str, kind: str = RequestKind.STAGE, alias: str = ""
+    *, version: ModelVersion, actor: Actor, justification: str, kind: str = RequestKind.STAGE, alias: str = ""
 ) -> tuple[PromotionRequest, bool]:
     """Open a request (or return the open one for the same target). Returns ``(request, created)``."""
     # Read the version's current state under the model lock (the caller's object may be stale).
@@ -82,14 +86,16 @@ def promotion_request_create(
     return request, True
 
 
-def _audit_refusal(request: PromotionRequest, actor, reason: str, action: str = "promotion.decision_refused") -> None:
+def _audit_refusal(
+    request: PromotionRequest, actor: Actor, reason: str, action: str = "promotion.decision_refused"
+) -> None:
     # Its own transaction: the refusal is recorded even though the caller's attempt is rolled back.
     with transaction.atomic():
         audit_record(action=action, obj=request, model=request.version.model, after={"reason": reason}, actor=actor)
 
 
 def promotion_decide(
-    *, request: PromotionRequest, actor, decision: str, comment: str = "", evidence_hash: str = ""
+    *, request: PromotionRequest, actor: Actor, decision: str, comment: str = "", evidence_hash: str = ""
 ) -> PromotionRequest:
     """Approve or reject. Four-eyes: never the requester, whatever route or group membership; the policy's
     independence rule on top. An approval approves the request's current evidence: it is refused while a gate fails
@@ -127,7 +133,10 @@ INDEPENDENCE_MESSAGE = (
 )
 
 
-def _with_deadlock_retry(work, attempts: int = 3):
+T = TypeVar("T")
+
+
+def _with_deadlock_retry(work: Callable[[], T], attempts: int = 3) -> T:
     """PostgreSQL may abort one of two transactions that wait on each other's row locks (deadlock) or fail a
     serialisation check; the aborted transaction was rolled back whole, so running it again is safe."""
     for attempt in range(attempts):
@@ -137,11 +146,13 @@ def _with_deadlock_retry(work, attempts: int = 3):
             retryable = getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
             if not retryable or attempt == attempts - 1:
                 raise
-    return None  # pragma: no cover - the loop returns or raises
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
 @transaction.atomic
-def _decide_locked(*, request_pk: int, actor, decision: str, comment: str, seen: str) -> tuple[PromotionRequest, str]:
+def _decide_locked(
+    *, request_pk: int, actor: Actor, decision: str, comment: str, seen: str
+) -> tuple[PromotionRequest, str]:
     """Returns ``(request, refusal)``: a refusal is a message for an approval that cannot be taken on the current
     evidence (the re-evaluated gates are kept, and audited when they changed)."""
     request = (
@@ -215,7 +226,7 @@ def _approvals_needed(request: PromotionRequest) -> int:
     return max(request.approvals_required, current)
 
 
-def _try_apply(request: PromotionRequest, *, actor) -> bool:
+def _try_apply(request: PromotionRequest, *, actor: Actor) -> bool:
     """Re-evaluate the gates under the locks and apply when enough approvals were given on exactly this evidence."""
     model = request.version.model
     RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()
@@ -255,7 +266,7 @@ def _try_apply(request: PromotionRequest, *, actor) -> bool:
 
 
 @transaction.atomic
-def promotion_withdraw(*, request: PromotionRequest, actor, note: str = "") -> PromotionRequest:
+def promotion_withdraw(*, request: PromotionRequest, actor: Actor, note: str = "") -> PromotionRequest:
     request = PromotionRequest.objects.select_for_update().select_related("version__model").get(pk=request.pk)
     if actor.pk != request.requested_by_id:
         raise PermissionError_("Only the requester may withdraw a promotion request.")
@@ -272,7 +283,7 @@ def promotion_withdraw(*, request: PromotionRequest, actor, note: str = "") -> P
 
 
 @transaction.atomic
-def promotion_recheck(*, request: PromotionRequest, actor) -> PromotionRequest:
+def promotion_recheck(*, request: PromotionRequest, actor: Actor) -> PromotionRequest:
     """Re-evaluate the gates (e.g. after new evidence) and store them; apply if enough approvals were given on exactly
     the current evidence. New evidence voids the approvals given on the old (audited: promotion.evidence_changed)."""
     request = PromotionRequest.objects.select_for_update().select_related("version__model").get(pk=request.pk)
@@ -289,7 +300,7 @@ def promotion_recheck(*, request: PromotionRequest, actor) -> PromotionRequest:
 
 @transaction.atomic
 def promotion_request_stage_and_create(
-    *, version: ModelVersion, actor, justification: str
+    *, version: ModelVersion, actor: Actor, justification: str
 ) -> tuple[PromotionRequest, bool]:
     """ "Stage and request" in one step: a version at none or archived moves to staging, then its production request
     opens; if the request is refused, the stage move is rolled back with it."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError, NotFoundError, PermissionError_
 from registry import permissions
 from registry.audit import audit_record
@@ -18,20 +20,31 @@ from registry.selectors import is_protected_alias, protected_aliases
 from registry.services.common import full_clean, require
 
 
-def record_transition(version, *, from_stage="", to_stage="", alias="", actor=None, request=None) -> None:
+def record_transition(
+    version: ModelVersion,
+    *,
+    from_stage: str = "",
+    to_stage: str = "",
+    alias: str = "",
+    actor: Actor | None = None,
+    request: PromotionRequest | None = None,
+) -> None:
+    person = actor if getattr(actor, "pk", None) else None
     StageTransition.objects.create(
         model=version.model,
         version=version,
         alias=alias,
         from_stage=from_stage,
         to_stage=to_stage,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=actor.get_username() if getattr(actor, "pk", None) else "system",
+        actor=person,
+        actor_name=person.get_username() if person is not None else "system",
         promotion_request=request,
     )
 
 
-def move_stage(version: ModelVersion, target: str, *, actor, request: PromotionRequest | None = None) -> ModelVersion:
+def move_stage(
+    version: ModelVersion, target: str, *, actor: Actor | None, request: PromotionRequest | None = None
+) -> ModelVersion:
     """Change one version's stage (caller holds the model lock); archive the previous production version."""
     if target == Stage.PRODUCTION:
         previous = ModelVersion.objects.select_for_update().filter(model=version.model, stage=Stage.PRODUCTION).first()
@@ -40,13 +53,20 @@ def move_stage(version: ModelVersion, target: str, *, actor, request: PromotionR
     return set_stage(version, target, actor=actor, request=request)
 
 
-def set_stage(version, target, *, actor, request=None, reason: str = "") -> ModelVersion:
+def set_stage(
+    version: ModelVersion,
+    target: str,
+    *,
+    actor: Actor | None,
+    request: PromotionRequest | None = None,
+    reason: str = "",
+) -> ModelVersion:
     before = version.stage
     version.stage = target
     version.stage_changed_at = timezone.now()
     version.save(update_fields=["stage", "stage_changed_at", "updated_at"])
     record_transition(version, from_stage=before, to_stage=target, actor=actor, request=request)
-    after = {"stage": target}
+    after: dict[str, Any] = {"stage": target}
     if request is not None:
         after["promotion_request"] = request.pk
     if reason:
@@ -56,7 +76,9 @@ def set_stage(version, target, *, actor, request=None, reason: str = "") -> Mode
 
 
 @transaction.atomic
-def version_transition(*, version: ModelVersion, target: str, actor, archive_existing: bool = False) -> ModelVersion:
+def version_transition(
+    *, version: ModelVersion, target: str, actor: Actor, archive_existing: bool = False
+) -> ModelVersion:
     """A direct stage move. Production is governed: it needs an approved promotion request."""
     require(permissions.can_edit_model(actor, version.model), "Only the model's owner or team may move versions.")
     RegisteredModel.objects.select_for_update().filter(pk=version.model_id).first()
@@ -81,7 +103,14 @@ def version_transition(*, version: ModelVersion, target: str, actor, archive_exi
 
 
 @transaction.atomic
-def alias_set(*, model: RegisteredModel, alias: str, version: ModelVersion, actor, request=None) -> ModelAlias:
+def alias_set(
+    *,
+    model: RegisteredModel,
+    alias: str,
+    version: ModelVersion,
+    actor: Actor | None,
+    request: PromotionRequest | None = None,
+) -> ModelAlias:
     if request is None:
         require(permissions.can_edit_model(actor, model), "Only the model's owner or team may set aliases.")
         if is_protected_alias(model, alias):
@@ -107,7 +136,7 @@ def alias_set(*, model: RegisteredModel, alias: str, version: ModelVersion, acto
 
 
 @transaction.atomic
-def alias_delete(*, model: RegisteredModel, alias: str, actor) -> None:
+def alias_delete(*, model: RegisteredModel, alias: str, actor: Actor) -> None:
     require(permissions.can_edit_model(actor, model), "Only the model's owner or team may delete aliases.")
     if is_protected_alias(model, alias):
         raise PermissionError_(f"Alias '{alias}' is protected: it moves only through an approved promotion request.")
@@ -126,7 +155,7 @@ def alias_delete(*, model: RegisteredModel, alias: str, actor) -> None:
 
 
 def drop_newly_protected_aliases(
-    *, models: Iterable[RegisteredModel], was_protected: set[str], actor, reason: str
+    *, models: Iterable[RegisteredModel], was_protected: set[str], actor: Actor | None, reason: str
 ) -> int:
     """After a model's tier or its tier's policy changed: an alias that is protected now but was not before was set
     without approval, so it is removed (audited), and moves again only through an approved promotion request.

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError
 from registry.audit import audit_record
 from registry.models import Team
@@ -15,7 +16,7 @@ from registry.services.common import full_clean, require
 TEAM_MESSAGE = "Teams and their members are managed by administrators only."
 
 
-def _may_manage(actor) -> bool:
+def _may_manage(actor: Actor | None) -> bool:
     # ``actor=None`` is the system acting (a management command, the demo seed), never a web request.
     return actor is None or bool(getattr(actor, "is_superuser", False) and actor.is_active)
 
@@ -25,7 +26,7 @@ def _members(team: Team) -> list[int]:
 
 
 @transaction.atomic
-def team_create(*, name: str, members: Iterable = (), actor=None) -> Team:
+def team_create(*, name: str, members: Iterable[Actor | int] = (), actor: Actor | None = None) -> Team:
     require(_may_manage(actor), TEAM_MESSAGE)
     team = Team(name=name)
     full_clean(team)
@@ -36,7 +37,9 @@ def team_create(*, name: str, members: Iterable = (), actor=None) -> Team:
 
 
 @transaction.atomic
-def team_update(*, team: Team, actor, name: str | None = None, members: Iterable | None = None) -> Team:
+def team_update(
+    *, team: Team, actor: Actor | None, name: str | None = None, members: Iterable[Actor | int] | None = None
+) -> Team:
     """Rename a team and/or set its members; no event when nothing changed."""
     require(_may_manage(actor), TEAM_MESSAGE)
     team = Team.objects.select_for_update().get(pk=team.pk)
@@ -54,7 +57,7 @@ def team_update(*, team: Team, actor, name: str | None = None, members: Iterable
 
 
 @transaction.atomic
-def team_delete(*, team: Team, actor) -> None:
+def team_delete(*, team: Team, actor: Actor | None) -> None:
     require(_may_manage(actor), TEAM_MESSAGE)
     if team.models.exists():
         raise ConflictError(f"Team '{team.name}' still owns models; move them to another team first.")
