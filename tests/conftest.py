@@ -17,4 +17,9 @@ def _allow_test_flush(sender, connection, **kwargs):
 
 connection_created.connect(_allow_test_flush, dispatch_uid="tests.allow_audit_truncate")
 
-pytest_plugins = ["tests.fixtures.personas", "tests.fixtures.worker", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.personas",
+    "tests.fixtures.worker",
+    "tests.fixtures.browser",
+    "tests.fixtures.audit_chain",
+]

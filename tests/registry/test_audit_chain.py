@@ -99,6 +99,7 @@ def test_expected_events_recorded(chain):
         ("after", '{"stage": "none"}'),
     ],
 )
+@pytest.mark.audit_tampered
 def test_edited_field_detected(chain, column, value):
     target = chain[3]
     _detach_columns()
@@ -110,6 +111,7 @@ def test_edited_field_detected(chain, column, value):
     assert f"event #{target.sequence}" in output and "edited" in output
 
 
+@pytest.mark.audit_tampered
 def test_edited_payload_detected(chain):
     target = chain[6]
     forged = target.canonical.replace('"actor_name":"', '"actor_name":"x', 1)
@@ -118,6 +120,7 @@ def test_edited_payload_detected(chain):
     assert code == 1 and f"event #{target.sequence}" in output and "edited" in output
 
 
+@pytest.mark.audit_tampered
 def test_payload_and_column_edited_together_detected(chain):
     """Rewriting both the column and the payload consistently still breaks the hash."""
     target = chain[6]
@@ -147,6 +150,7 @@ def test_columns_cannot_be_updated_apart_from_the_payload(chain, column):
     assert _verify()[0] == 0
 
 
+@pytest.mark.audit_tampered
 @pytest.mark.parametrize("mode", [(), ("--independent",)])
 def test_columns_follow_the_payload(chain, mode):
     """Editing the payload moves the columns with it (and breaks the hash): they never disagree."""
@@ -166,6 +170,7 @@ def test_stored_payload_is_what_was_hashed(chain):
         assert json.loads(event.canonical)["actor_name"] == event.actor_name
 
 
+@pytest.mark.audit_tampered
 def test_edited_time_detected(chain):
     target = chain[2]
     _detach_columns()
@@ -177,6 +182,7 @@ def test_edited_time_detected(chain):
     assert code == 1 and f"event #{target.sequence}" in output
 
 
+@pytest.mark.audit_tampered
 @pytest.mark.parametrize("mode", [(), ("--independent",)])
 def test_deleted_row_detected(chain, mode):
     target = chain[4]
@@ -186,6 +192,7 @@ def test_deleted_row_detected(chain, mode):
     assert f"event #{target.sequence + 1}" in output and "deleted" in output
 
 
+@pytest.mark.audit_tampered
 def test_deleted_tail_detected_against_head(chain):
     last = chain.last()
     _tamper("DELETE FROM registry_auditevent WHERE sequence = %s", [last.sequence])
@@ -193,6 +200,7 @@ def test_deleted_tail_detected_against_head(chain):
     assert code == 1 and "tail deleted" in output and f"#{last.sequence}" in output
 
 
+@pytest.mark.audit_tampered
 def test_inserted_row_detected(chain):
     """An attacker who knows the algorithm appends a well-formed event: the recorded head exposes it."""
     last = chain.last()
@@ -203,6 +211,7 @@ def test_inserted_row_detected(chain):
     assert code == 1 and f"event #{last.sequence + 1}" in output and "inserted" in output
 
 
+@pytest.mark.audit_tampered
 def test_inserted_row_in_the_middle_detected(chain):
     """Shift the tail up by one and slip a forged event in: the chain links break at the forgery."""
     target = chain[5]
@@ -220,6 +229,7 @@ def test_inserted_row_in_the_middle_detected(chain):
     assert code == 1 and f"event #{target.sequence + 1}" in output
 
 
+@pytest.mark.audit_tampered
 def test_swapped_rows_detected(chain):
     a, b = chain[3].sequence, chain[4].sequence
     _detach_columns()
@@ -230,6 +240,7 @@ def test_swapped_rows_detected(chain):
     assert code == 1 and f"event #{a}" in output
 
 
+@pytest.mark.audit_tampered
 def test_verify_endpoint_reports_break(personas, api, chain):
     ok = api(personas.auditor).get("/api/v1/audit/verify/").json()
     assert ok["ok"] is True and ok["head_sequence"] == chain.last().sequence
@@ -239,6 +250,7 @@ def test_verify_endpoint_reports_break(personas, api, chain):
     assert broken["ok"] is False and broken["first_break"]["sequence"] == 2
 
 
+@pytest.mark.audit_tampered
 def test_verify_page_shows_break(personas, client, chain):
     client.force_login(personas.auditor)
     assert b"verify-ok" in client.get(reverse("registry:audit-verify")).content
@@ -418,6 +430,7 @@ def test_fast_path_result_matches_the_full_recomputation(chain):
     assert full.ok and audit.audit_verify() == full == audit.audit_verify(independent=True)
 
 
+@pytest.mark.audit_tampered
 def test_database_side_check_doubts_an_edited_hash_or_link(chain):
     if connection.vendor != "postgresql":
         pytest.skip("the database-side check runs on PostgreSQL")
@@ -429,6 +442,7 @@ def test_database_side_check_doubts_an_edited_hash_or_link(chain):
     assert code == 1 and "event #3" in output
 
 
+@pytest.mark.audit_tampered
 def test_event_without_sequence_detected(chain):
     last = chain.last()
     fields = {name: getattr(last, name) for name in hashchain.HASHED_FIELDS}
@@ -441,6 +455,7 @@ def test_event_without_sequence_detected(chain):
     assert code == 1 and "no sequence" in output
 
 
+@pytest.mark.audit_tampered
 def test_event_with_sequence_zero_detected(chain):
     fields = {name: getattr(chain.first(), name) for name in hashchain.HASHED_FIELDS}
     fields.update(sequence=0, actor_name="mallory")
@@ -490,6 +505,7 @@ def test_pure_chunked_verify_doubts_every_kind_of_break():
     assert hashchain.verify_payload_chunks([split]) is None
 
 
+@pytest.mark.audit_tampered
 @pytest.mark.django_db(transaction=True)
 def test_database_side_check_on_a_twin_connection(builtin_data, personas, model, monkeypatch):
     """Outside any caller's transaction the payload scan runs on a second connection sharing the snapshot."""
@@ -523,3 +539,17 @@ def test_no_temporary_table_means_the_slow_way_not_an_error(chain, monkeypatch):
     monkeypatch.setattr(audit_postgres, "_reference_generation_expressions", refuse)
     assert not audit.audit_columns_generated_from_payload()
     assert _verify()[0] == 0
+
+
+@pytest.mark.audit_tampered
+def test_suite_wide_chain_check_names_a_break(chain, request):
+    """The per-test check the whole suite runs (tests/fixtures/audit_chain.py) fails a test that breaks the chain."""
+    from tests.fixtures.audit_chain import _chain_failure
+
+    assert _chain_failure(request.config) is None
+    target = chain[2]
+    forged = target.canonical.replace('"actor_name":"', '"actor_name":"x', 1)
+    _tamper("UPDATE registry_auditevent SET canonical = %s WHERE sequence = %s", [forged, target.sequence])
+    failure = _chain_failure(request.config)
+    assert failure is not None
+    assert f"event {target.sequence}" in failure and connection.vendor in failure

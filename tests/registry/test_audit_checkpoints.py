@@ -200,6 +200,7 @@ def _tamper_delete_middle() -> None:
     [None, _tamper_edit_payload, _tamper_delete_middle, truncate_tail, rewrite_history],
     ids=["intact", "edited", "deleted", "truncated-tail", "rewritten-history"],
 )
+@pytest.mark.audit_tampered
 def test_offline_verifier_agrees_with_verify_audit(chain, keys, attack):
     cp_file = _checkpoint_file(keys)
     key_file = _public_key_file(keys)
