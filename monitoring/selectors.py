@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Case, Count, Max, Prefetch, Q, QueryS
 from django.urls import reverse
 from django.utils import timezone
 
+from mlops_gov.actors import Viewer
 from mlops_gov.errors import NotFoundError
 from mlops_gov.jobs import JobStatus
 from mlops_gov.listing import ordered
@@ -61,7 +62,7 @@ def get_check(pk: int) -> DriftCheck:
     return check
 
 
-def check_list(*, version: ModelVersion | None = None, model=None) -> QuerySet[DriftCheck]:
+def check_list(*, version: ModelVersion | None = None, model: RegisteredModel | None = None) -> QuerySet[DriftCheck]:
     qs = DriftCheck.objects.select_related("version__model", "reference", "current", "requested_by")
     if version is not None:
         qs = qs.filter(version=version)
@@ -90,7 +91,7 @@ def dataset_import_list() -> QuerySet[DatasetImport]:
     return DatasetImport.objects.select_related("version__model", "requested_by").order_by("-created_at", "-id")
 
 
-def alert_list(*, model=None) -> QuerySet[Alert]:
+def alert_list(*, model: RegisteredModel | None = None) -> QuerySet[Alert]:
     qs = Alert.objects.select_related("model", "version", "check_run")
     if model is not None:
         qs = qs.filter(model=model)
@@ -296,7 +297,7 @@ def portfolio_row(*, version: ModelVersion) -> dict[str, Any]:
     }
 
 
-def dashboard_cards(*, user) -> list[dict[str, Any]]:
+def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
     if not (user and user.is_authenticated and user.has_perm("monitoring.view_driftcheck")):
         return []
     since = timezone.now() - timedelta(days=7)
@@ -317,7 +318,7 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
     ]
 
 
-def needs_me(*, user) -> list[dict[str, Any]]:
+def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
     """Production models that need attention: drifting, stale, or whose last check failed (with a 14-day trend of
     the matching alerts), for everyone who reads monitoring."""
     if not (user and user.is_authenticated and user.has_perm("monitoring.view_driftcheck")):

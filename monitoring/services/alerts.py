@@ -17,7 +17,7 @@ from monitoring import tasks, webhooks
 from monitoring.models import Alert, AlertRule, Delivery, DeliveryChannel, DeliveryStatus, DriftCheck
 from monitoring.services.common import GOVERNANCE_EVENTS, require
 from registry.audit import audit_record
-from registry.models import ModelVersion, RegisteredModel
+from registry.models import AuditEvent, ModelVersion, RegisteredModel
 
 DELIVERY_MAX_ATTEMPTS = 5
 
@@ -108,7 +108,7 @@ def alert_raise(
     return alert
 
 
-def on_governance_event(event) -> None:
+def on_governance_event(event: AuditEvent) -> None:
     """Receiver of ``registry.audit.governance_event``: forward registry actions to the rules that want them."""
     if event.action not in GOVERNANCE_EVENTS:
         return

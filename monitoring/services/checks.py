@@ -6,6 +6,8 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -15,13 +17,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError
 from mlops_gov.jobs import JobStatus
 from monitoring import permissions, selectors, tasks
 from monitoring.domain.check import excluded_columns, plan_columns
 from monitoring.domain.coltypes import ColumnTyping, TypingError, check_kind_fits, typing_from_schema
 from monitoring.domain.distribution import distribution
-from monitoring.domain.drift import DriftConfig, DriftError, compute_drift, evidently_html_report
+from monitoring.domain.drift import DriftConfig, DriftError, DriftResult, compute_drift, evidently_html_report
 from monitoring.domain.profile import KINDS, ColumnSpec
 from monitoring.domain.quality import data_quality
 from monitoring.models import AlertKind, ColumnResult, Dataset, DatasetKind, DriftCheck
@@ -40,7 +43,7 @@ def check_create(
     *,
     version: ModelVersion,
     current: Dataset,
-    actor=None,
+    actor: Actor | None = None,
     trigger: str = "manual",
     enqueue: bool = True,
 ) -> DriftCheck:
@@ -120,7 +123,7 @@ def check_specs(check: DriftCheck) -> list[ColumnSpec]:
     return specs or storage.feature_specs(check.reference)
 
 
-def reference_texts(check: DriftCheck):
+def reference_texts(check: DriftCheck) -> Callable[[str], pd.Series]:
     """Column name -> the reference's values in their stored order (text drift needs the texts, not a profile)."""
 
     def read(name: str) -> pd.Series:
@@ -213,7 +216,14 @@ def check_run(*, check_id: int, hold_seconds: float = 0, interrupts: tuple[type[
 
 
 @transaction.atomic
-def _check_store(check: DriftCheck, attempt: int, result, rows: list[ColumnResult], quality, mq) -> bool:
+def _check_store(
+    check: DriftCheck,
+    attempt: int,
+    result: DriftResult,
+    rows: list[ColumnResult],
+    quality: dict[str, Any],
+    mq: dict[str, Any],
+) -> bool:
     locked = DriftCheck.objects.select_for_update().get(pk=check.pk)
     if locked.status != JobStatus.RUNNING or locked.attempts != attempt:
         return False  # another delivery took over or finished it: one result only
@@ -285,7 +295,8 @@ def check_report_html(check: DriftCheck) -> str:
         raise ConflictError("The report exists once the check has succeeded.")
     if check.report_file:
         with check.report_file.open("rb") as handle:
-            return handle.read().decode("utf-8")
+            cached: str = handle.read().decode("utf-8")
+            return cached
     specs = check_specs(check)
     names = [s.name for s in specs]
     html = evidently_html_report(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import DomainError
 from monitoring import permissions
 from monitoring.domain.drift import DriftConfig
@@ -25,7 +26,7 @@ def drift_config_validate(data: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def config_update(*, model: RegisteredModel, actor, **changes: Any) -> MonitoringConfig:
+def config_update(*, model: RegisteredModel, actor: Actor, **changes: Any) -> MonitoringConfig:
     require(permissions.can_configure(actor, model), "Only the model's team may change its monitoring.")
     allowed = {"drift_config", "quality_thresholds", "check_on_upload", "stale_after_hours"}
     unknown = set(changes) - allowed

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError
 from monitoring import permissions, selectors
 from monitoring.domain import ingest
@@ -28,7 +29,7 @@ def dataset_upload(
     kind: str,
     data: bytes,
     filename: str,
-    actor,
+    actor: Actor,
     roles: dict[str, str] | None = None,
     reference: Dataset | None = None,
     trigger_check: bool = True,

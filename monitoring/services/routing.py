@@ -9,14 +9,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.forms.models import model_to_dict
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError, NotFoundError
 from monitoring import webhooks
 from monitoring.domain import netguard
 from monitoring.models import AlertKind, AlertRule, WebhookEndpoint
 from monitoring.services.common import GOVERNANCE_EVENTS, require
 from registry.audit import audit_record
+from registry.models import RegisteredModel
 
 _REDACTED_FIELDS = {"secret"}
 _CHANGED_MARK = "<redacted, changed>"  # an update that rotated the secret says so, without any trace of either value
@@ -28,12 +31,12 @@ _ROUTING_FIELDS = {
 }
 
 
-def _routing_snapshot(obj) -> dict[str, Any]:
+def _routing_snapshot(obj: WebhookEndpoint | AlertRule) -> dict[str, Any]:
     data = model_to_dict(obj)
     return {k: ("<redacted>" if k in _REDACTED_FIELDS and v else v) for k, v in data.items()}
 
 
-def _may(actor, action: str, model_cls) -> bool:
+def _may(actor: Actor | None, action: str, model_cls: type[Model]) -> bool:
     return bool(actor is not None and actor.has_perm(f"monitoring.{action}_{model_cls._meta.model_name}"))
 
 
@@ -80,7 +83,7 @@ def alert_routing_validate(obj: WebhookEndpoint | AlertRule) -> None:
 
 @transaction.atomic
 def alert_routing_save(
-    *, obj: WebhookEndpoint | AlertRule, actor, changes: dict[str, Any] | None = None
+    *, obj: WebhookEndpoint | AlertRule, actor: Actor, changes: dict[str, Any] | None = None
 ) -> WebhookEndpoint | AlertRule:
     """Validate, save and audit a webhook endpoint or alert rule (where alerts go is governance too).
 
@@ -117,7 +120,7 @@ def alert_routing_save(
 
 
 @transaction.atomic
-def alert_rule_cascade_audit(*, rule: AlertRule, origin) -> None:
+def alert_rule_cascade_audit(*, rule: AlertRule, origin: RegisteredModel) -> None:
     """Audit a rule the database deletes with its model (the actor is whoever deletes the model)."""
     after = {"deleted_with": f"{origin._meta.label_lower}:{origin.pk}"}
     audit_record(
@@ -126,7 +129,7 @@ def alert_rule_cascade_audit(*, rule: AlertRule, origin) -> None:
 
 
 @transaction.atomic
-def alert_routing_delete(*, obj: WebhookEndpoint | AlertRule, actor, cascade: bool = True) -> None:
+def alert_routing_delete(*, obj: WebhookEndpoint | AlertRule, actor: Actor, cascade: bool = True) -> None:
     """Delete and audit. Deleting an endpoint deletes its rules (the database cascades): each gets its own event,
     or, with ``cascade=False``, an endpoint still used by rules is refused (409)."""
     require(_may(actor, "delete", type(obj)), "Only ML engineers may edit alert routing.")

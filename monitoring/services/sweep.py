@@ -3,7 +3,7 @@ stale-data alerts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -28,7 +28,7 @@ from registry.choices import Stage
 from registry.models import ModelVersion
 
 
-def sweep(*, now=None) -> dict[str, int]:
+def sweep(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic sweep: recover abandoned jobs (mlops_gov.jobs.sweep_jobs: every registered kind), run due checks,
     retry deliveries, raise stale-data alerts."""
     now = now or timezone.now()
@@ -85,7 +85,7 @@ def register_job_kinds() -> None:
     )
 
 
-def stale_data_alerts(*, now=None) -> int:
+def stale_data_alerts(*, now: datetime | None = None) -> int:
     """A production version with no new current batch within its model's window raises one alert per gap."""
     now = now or timezone.now()
     raised = 0
