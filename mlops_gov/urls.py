@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from mlops_gov import health, views
+from mlops_gov.api.schema_view import SchemaView
 from notifications import views as notification_views
 
 admin.site.site_header = "mlops-gov administration"
@@ -13,7 +14,7 @@ admin.site.index_title = "Governance of production ML models"
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", views.create_token, name="api-token"),
     path("me/", views.me, name="api-me"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", views.same_origin_only(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", views.same_origin_only(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("", include("registry.api.urls")),
