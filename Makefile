@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # axe-core (pinned in package.json/package-lock.json) for the browser crawl's accessibility checks; test-only.
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: axe run test lint format bench requirements upgrade-requirements clean-var system-run system-test
+.PHONY: axe run test lint format bench requirements upgrade-requirements clean-var system-run system-test messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,15 @@ system-run:
 system-test:
 	@PYTHON="$(PYTHON)" scripts/system-packages test
 
+# The translation catalogues (.po, in git) compile to .mo files (not in git) on every run and test: under a second
+# or two, and a compiled file can never lag behind its source. Needs msgfmt (gettext, in scripts/system-packages).
+COMPILE_MESSAGES = $(BIN)/python manage.py compilemessages --verbosity 0 --ignore node_modules --ignore var
+
+messages: $(RUNTIME_STAMP)
+	$(COMPILE_MESSAGES)
+
 run: system-run $(RUNTIME_STAMP)
+	$(COMPILE_MESSAGES)
 	$(BIN)/python manage.py bootstrap
 	$(BIN)/python -m mlops_gov.supervisor
 
@@ -38,6 +46,7 @@ test: system-test $(DEV_STAMP) $(AXE)
 	$(BIN)/ruff format --check .
 	MLOPS_GOV_ENV=test $(BIN)/mypy
 	MLOPS_GOV_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
+	MLOPS_GOV_ENV=test $(COMPILE_MESSAGES)
 	MLOPS_GOV_ENV=test $(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)

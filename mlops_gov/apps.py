@@ -26,3 +26,9 @@ class MlopsGovConfig(AppConfig):
         from mlops_gov.api import strict
 
         strict.install()
+        # A person's saved language follows them into each new log-in (mlops_gov/i18n.py).
+        from django.contrib.auth.signals import user_logged_in
+
+        from mlops_gov import i18n
+
+        user_logged_in.connect(i18n.on_login, dispatch_uid="mlops_gov.language_on_login")

@@ -13,15 +13,19 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+_WAITING = _("{count} waiting")
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise  # marked for translation (gettext_lazy): shown in the reader's language
     url_name: str
     permission: str | None = None  # shown only to users holding it (None: every logged-in user)
     badge: Callable[[Any], int] | None = None  # a count for the user, shown beside the label when > 0
-    badge_label: str = "{count} waiting"  # what a screen reader says for the badge
+    badge_label: str | Promise = _WAITING  # what a screen reader says for the badge
 
 
 def _awaiting_decision(user: Any) -> int:
@@ -31,19 +35,19 @@ def _awaiting_decision(user: Any) -> int:
 
 
 NAVIGATION: list[NavItem] = [
-    NavItem("Models", "registry:model-list"),
+    NavItem(_("Models"), "registry:model-list"),
     NavItem(
-        "Approvals",
+        _("Approvals"),
         "registry:approvals",
         permission="registry.decide_promotionrequest",
         badge=_awaiting_decision,
-        badge_label="{count} awaiting your decision",
+        badge_label=_("{count} awaiting your decision"),
     ),
-    NavItem("Assessments", "assessments:assessment-list"),
-    NavItem("Measured", "assessments:measured-overview", permission="assessments.view_assessment"),
-    NavItem("Monitoring", "monitoring:dashboard"),
-    NavItem("Reports", "reports:report-list"),
-    NavItem("Audit", "registry:audit-list"),
+    NavItem(_("Assessments"), "assessments:assessment-list"),
+    NavItem(_("Measured"), "assessments:measured-overview", permission="assessments.view_assessment"),
+    NavItem(_("Monitoring"), "monitoring:dashboard"),
+    NavItem(_("Reports"), "reports:report-list"),
+    NavItem(_("Audit"), "registry:audit-list"),
 ]
 
 
@@ -67,11 +71,16 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
                 "url": url,
                 "current": url == current,
                 "badge": count,
-                "badge_label": item.badge_label.format(count=count),
+                "badge_label": str(item.badge_label).format(count=count),
             }
         )
     return items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {"site_name": settings.MLOPS_GOV["SITE_NAME"], "navigation": navigation_for(request)}
+    return {
+        "site_name": settings.MLOPS_GOV["SITE_NAME"],
+        "navigation": navigation_for(request),
+        # The switcher names each language in itself (not translated, unlike {% get_available_languages %}).
+        "languages": settings.LANGUAGES,
+    }

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
-from mlops_gov import context
+from mlops_gov import context, i18n
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -50,3 +52,16 @@ class _LazyUser:
         if user is not None and user.is_authenticated:
             return user
         return None
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (language cookie, then Accept-Language), with a signed-in person's saved language
+    first (see mlops_gov.i18n)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = i18n.session_language(request)
+        if chosen is None:
+            super().process_request(request)
+            return
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mlops_gov.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (it holds the signed-in user's language), before anything that renders text.
+    "mlops_gov.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,6 +162,16 @@ AXES_LOCKOUT_TEMPLATE = "429.html"
 
 # --- I18N / static / media ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# English and Korean (issue #16). Each language is named in itself, so a reader finds theirs whatever is shown.
+LANGUAGES = [("en-gb", "English"), ("ko", "한국어")]
+# The project's catalogue (templates and the project apps); assessments and reports carry their own locale/.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's cookie (the language before log-in, and for anyone without a saved choice): a year, never read by
+# scripts, sent only over HTTPS in production.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

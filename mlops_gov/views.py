@@ -2,14 +2,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Literal, cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -18,8 +30,10 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from mlops_gov import i18n
 from mlops_gov.api.permissions import IsAuthenticatedUser
 from mlops_gov.dashboard import needs_me, portfolio_summary
+from notifications import services as notification_services
 
 
 @login_required
@@ -59,6 +73,37 @@ def me(request: Request) -> Response:
             "is_superuser": request.user.is_superuser,
         }
     )
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: saves the choice of a signed-in person (audited) and, for everyone, the
+    language cookie; then back to the page it was sent from."""
+    language = request.POST.get("language", "")
+    if not i18n.supported(language):
+        codes = ", ".join(code for code, _ in settings.LANGUAGES)
+        return HttpResponseBadRequest(
+            gettext("Unknown language %(language)r: choose one of %(codes)s.") % {"language": language, "codes": codes},
+            content_type="text/plain; charset=utf-8",
+        )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("dashboard")
+    if request.user.is_authenticated:
+        notification_services.language_update(user=request.user, actor=request.user, language=language)
+        i18n.remember(request, language)
+    response = HttpResponseRedirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=cast(Literal["Lax", "Strict", "None", False] | None, settings.LANGUAGE_COOKIE_SAMESITE),
+    )
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -5,7 +5,8 @@ from django.db import models
 
 
 class NotificationPreference(models.Model):
-    """Which kinds of e-mail a person gets (all on until they switch one off on their profile page)."""
+    """A person's settings from their profile page: which kinds of e-mail they get (all on until they switch one
+    off) and the language they read the product and its e-mails in (empty: the browser's)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
@@ -13,6 +14,8 @@ class NotificationPreference(models.Model):
     request_opened = models.BooleanField(default=True)
     request_decided = models.BooleanField(default=True)
     production_alert = models.BooleanField(default=True)
+    # A code from settings.LANGUAGES (checked by the service, so the choices live in settings alone).
+    language = models.CharField(max_length=16, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

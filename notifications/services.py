@@ -60,6 +60,33 @@ def preferences_update(*, user, actor, **changes: bool) -> NotificationPreferenc
     return preference
 
 
+@transaction.atomic
+def language_update(*, user, actor, language: str) -> NotificationPreference:
+    """Save the language ``user`` reads the product and their e-mails in ("" forgets it: the browser's is used)."""
+    from mlops_gov.errors import DomainError, PermissionError_
+    from mlops_gov.i18n import supported
+
+    if actor.pk != user.pk and not actor.is_superuser:
+        raise PermissionError_("You may change only your own language.")
+    if language and not supported(language):
+        codes = ", ".join(code for code, _ in settings.LANGUAGES)
+        raise DomainError(f"Unknown language {language!r}: choose one of {codes}.")
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    if preference.language == language:
+        return preference
+    before = {"language": preference.language}
+    preference.language = language
+    preference.save(update_fields=["language", "updated_at"])
+    audit_record(
+        action="notifications.language_updated",
+        obj=preference,
+        before=before,
+        after={"language": language},
+        actor=actor,
+    )
+    return preference
+
+
 def notify(*, kind: str, users, subject: str, body: str) -> int:
     """Queue one e-mail per person who wants ``kind``; returns how many were queued. Never raises."""
     try:

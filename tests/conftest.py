@@ -22,4 +22,5 @@ pytest_plugins = [
     "tests.fixtures.worker",
     "tests.fixtures.browser",
     "tests.fixtures.audit_chain",
+    "tests.fixtures.i18n",
 ]

@@ -20,6 +20,7 @@ RUN_PACKAGES = [
     "libharfbuzz0b",
     "libharfbuzz-subset0",
     "libfontconfig1",
+    "gettext",
 ]
 TOOLS = ("bash", "env", "dirname", "cut", "grep", "cat")
 
@@ -107,7 +108,9 @@ def test_everything_present_passes_silently_and_installs_nothing(machine):
 
 
 def test_a_user_without_root_is_stopped_at_once_with_the_one_install_command(machine):
-    machine.has("python3-venv", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "npm")
+    machine.has(
+        "python3-venv", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "gettext", "npm"
+    )
     result = machine.run("test", uid=1000)
     assert result.returncode == 1
     assert result.elapsed < 5
@@ -126,8 +129,17 @@ def test_run_does_not_need_chromium_but_test_does(machine):
     assert result.returncode == 1 and "install -y --no-install-recommends chromium\n" in result.stderr
 
 
+def test_run_and_test_need_msgfmt_for_the_translation_catalogues(machine):
+    machine.has(*[p for p in RUN_PACKAGES if p != "gettext"], "chromium", "npm")
+    for mode in ("run", "test"):
+        result = machine.run(mode)
+        assert result.returncode == 1 and "install -y --no-install-recommends gettext\n" in result.stderr
+
+
 def test_root_installs_what_is_missing_and_goes_on(machine):
-    machine.has("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "python3-venv", "npm")
+    machine.has(
+        "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "libfontconfig1", "gettext", "python3-venv", "npm"
+    )
     result = machine.run("test", uid=0)
     assert result.returncode == 0, result.stderr
     assert "installing system packages: libharfbuzz-subset0 chromium" in result.stderr
