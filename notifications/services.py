@@ -7,18 +7,23 @@ failure to queue is logged and swallowed.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
+from mlops_gov.actors import Actor
 from notifications import selectors
 from notifications.choices import NotificationKind
 from notifications.models import NotificationPreference
 from notifications.tasks import deliver_email
 from registry.audit import audit_record
+
+if TYPE_CHECKING:
+    from registry.models import AuditEvent, PromotionRequest
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ def _url(path: str) -> str:
 
 
 @transaction.atomic
-def preferences_update(*, user, actor, **changes: bool) -> NotificationPreference:
+def preferences_update(*, user: Actor, actor: Actor, **changes: bool) -> NotificationPreference:
     """Switch kinds of e-mail on or off for ``user`` (only themselves, or an administrator)."""
     from mlops_gov.errors import DomainError, PermissionError_
 
@@ -61,7 +66,7 @@ def preferences_update(*, user, actor, **changes: bool) -> NotificationPreferenc
 
 
 @transaction.atomic
-def language_update(*, user, actor, language: str) -> NotificationPreference:
+def language_update(*, user: Actor, actor: Actor, language: str) -> NotificationPreference:
     """Save the language ``user`` reads the product and their e-mails in ("" forgets it: the browser's is used)."""
     from mlops_gov.errors import DomainError, PermissionError_
     from mlops_gov.i18n import supported
@@ -87,7 +92,7 @@ def language_update(*, user, actor, language: str) -> NotificationPreference:
     return preference
 
 
-def notify(*, kind: str, users, subject: str, body: str) -> int:
+def notify(*, kind: str, users: Iterable[Actor], subject: str, body: str) -> int:
     """Queue one e-mail per person who wants ``kind``; returns how many were queued. Never raises."""
     try:
         recipients = [u.email for u in selectors.wanting(users, kind)]
@@ -108,7 +113,7 @@ def email_deliver(*, subject: str, body: str, recipients: list[str]) -> int:
     return sent
 
 
-def on_governance_event(event) -> None:
+def on_governance_event(event: AuditEvent) -> None:
     """Turn an audit event into the e-mails it calls for."""
     action = event.action
     if action == "promotion.requested":
@@ -119,13 +124,13 @@ def on_governance_event(event) -> None:
         _production_alert(event)
 
 
-def _promotion(event):
+def _promotion(event: AuditEvent) -> PromotionRequest | None:
     from registry.models import PromotionRequest
 
     return PromotionRequest.objects.select_related("version__model", "requested_by").filter(pk=event.object_id).first()
 
 
-def _request_opened(event) -> None:
+def _request_opened(event: AuditEvent) -> None:
     from registry import selectors as registry_selectors
 
     promotion = _promotion(event)
@@ -148,7 +153,7 @@ def _request_opened(event) -> None:
     )
 
 
-def _request_decided(event) -> None:
+def _request_decided(event: AuditEvent) -> None:
     promotion = _promotion(event)
     if promotion is None:
         return
@@ -169,7 +174,7 @@ def _request_decided(event) -> None:
     )
 
 
-def _production_alert(event) -> None:
+def _production_alert(event: AuditEvent) -> None:
     from registry.models import ModelVersion, RegisteredModel
 
     after: dict[str, Any] = event.after or {}

@@ -12,11 +12,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import DomainError, NotFoundError, PermissionError_
 from mlops_gov.jobs import JobStatus
 from registry.audit import audit_record, checkpoints
 from registry.domain import checkpoint as cp
-from registry.models import CheckpointTrigger, ModelVersion, RegisteredModel
+from registry.models import AuditEvent, CheckpointTrigger, ModelVersion, RegisteredModel
 from reports import permissions, rendering, selectors, tasks
 from reports.choices import ReportKind, ReportTrigger, ReportVariant
 from reports.models import GovernanceReport
@@ -31,8 +32,8 @@ class RenderedReport:
     context: dict[str, Any]
 
 
-def _username(user) -> str:
-    return user.get_username() if getattr(user, "pk", None) else "system"
+def _username(user: Actor | None) -> str:
+    return user.get_username() if user is not None and getattr(user, "pk", None) else "system"
 
 
 def _check_variant(variant: str) -> None:
@@ -96,7 +97,7 @@ def report_export_record(
 @transaction.atomic
 def report_request(
     *,
-    actor,
+    actor: Actor | None,
     model: RegisteredModel | None = None,
     version: ModelVersion | None = None,
     kind: str = ReportKind.MODEL,
@@ -231,7 +232,7 @@ def _store(report: GovernanceReport, rendered: RenderedReport) -> None:
     )
 
 
-def on_governance_event(sender, event, **kwargs) -> None:
+def on_governance_event(sender: Any, event: AuditEvent, **kwargs: Any) -> None:
     """Store an archival report whenever a version reaches production (receiver of ``governance_event``)."""
     if event.action != "promotion.applied" or (event.after or {}).get("target") != "production":
         return

@@ -9,7 +9,8 @@ from django.db.models import Count, QuerySet
 
 from assessments import charts
 from assessments.filters import ASSESSMENT_ORDERING, AssessmentFilter
-from assessments.models import Assessment, AssessmentStatus, Framework
+from assessments.models import Answer, Assessment, AssessmentStatus, Framework
+from mlops_gov.actors import Actor
 from mlops_gov.listing import ordered
 from registry.models import RegisteredModel
 
@@ -30,7 +31,7 @@ def framework_get(*, slug: str, version: int | None = None) -> Framework | None:
 
 
 def assessment_list(
-    *, model: RegisteredModel | None = None, framework_slug: str = "", status: str = "", created_by=None
+    *, model: RegisteredModel | None = None, framework_slug: str = "", status: str = "", created_by: Actor | None = None
 ) -> QuerySet[Assessment]:
     qs = Assessment.objects.select_related("model", "framework", "model_version", "created_by", "submitted_by")
     qs = qs.annotate(answer_count=Count("answers"))
@@ -140,13 +141,15 @@ def comparison(assessment: Assessment, previous: Assessment | None) -> dict[str,
     }
 
 
-def _shown(answer) -> str:
+def _shown(answer: Answer | None) -> str:
     if answer is None:
         return "—"
     return "N/A" if answer.not_applicable else f"{answer.value:g}"
 
 
-def history(*, model: RegisteredModel, framework_slug: str, limit: int = REPORT_MAX_ASSESSMENTS) -> list[dict]:
+def history(
+    *, model: RegisteredModel, framework_slug: str, limit: int = REPORT_MAX_ASSESSMENTS
+) -> list[dict[str, Any]]:
     """Submitted assessments of one model and framework, oldest first (the last ``limit``)."""
     rows = list(
         submitted(model=model, framework_slug=framework_slug)
@@ -178,7 +181,7 @@ def history(*, model: RegisteredModel, framework_slug: str, limit: int = REPORT_
     ]
 
 
-def history_charts(points: list[dict], *, title: str = "") -> dict[str, str]:
+def history_charts(points: list[dict[str, Any]], *, title: str = "") -> dict[str, str]:
     """A trend line (overall + each dimension) and a radar of the latest submission (dashed: the one before)."""
     if not points:
         return {"trend_svg": "", "radar_svg": ""}

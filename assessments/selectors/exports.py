@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.urls import reverse
 
-from assessments.models import Assessment, AssessmentStatus
+from assessments.models import Answer, Assessment, AssessmentStatus
 from assessments.selectors.assessments import assessment_list
 from assessments.selectors.observed import assessment_observations
+from mlops_gov.actors import Actor
 
 # --- exports --------------------------------------------------------------------------------------------------------
 
@@ -33,7 +35,9 @@ EXPORT_CSV_HEADER = (
 )
 
 
-def _answers_with_questions(assessment: Assessment):
+def _answers_with_questions(
+    assessment: Assessment,
+) -> Iterator[tuple[dict[str, Any], dict[str, Any], Answer | None, str]]:
     framework = assessment.framework
     answers = {a.question_id: a for a in assessment.answers.select_related("answered_by")}
     for dimension in framework.definition["dimensions"]:
@@ -105,7 +109,7 @@ def export_document(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def export_rows(assessment: Assessment):
+def export_rows(assessment: Assessment) -> Iterator[tuple[Any, ...]]:
     """CSV rows (cells are made formula-safe by ``mlops_gov.csv_export``)."""
     observations = assessment_observations(assessment)
     for dimension, question, answer, label in _answers_with_questions(assessment):
@@ -131,7 +135,7 @@ def export_rows(assessment: Assessment):
         )
 
 
-def needs_me(*, user) -> list[dict[str, Any]]:
+def needs_me(*, user: Actor) -> list[dict[str, Any]]:
     """The draft assessments this user started and has not submitted."""
     if not (user and user.is_authenticated and user.has_perm("assessments.add_assessment")):
         return []

@@ -15,6 +15,7 @@ from assessments.selectors.observed import (
     observations_of,
     policy_framework,
 )
+from mlops_gov.actors import Viewer
 from registry.models import ModelVersion, RegisteredModel
 
 
@@ -110,7 +111,7 @@ def portfolio_row(*, version: ModelVersion) -> dict[str, Any]:
     return {**row, "maturity_score": latest.score, "maturity_label": latest.label, "assessed_at": latest.submitted_at}
 
 
-def dashboard_cards(*, user) -> list[dict[str, Any]]:
+def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
     if not (user and user.is_authenticated and user.has_perm("assessments.view_assessment")):
         return []
     submitted_qs = Assessment.objects.filter(status=AssessmentStatus.SUBMITTED)

@@ -17,6 +17,7 @@ from assessments.domain.observed import observable_questions
 from assessments.models import Answer, Assessment, AssessmentStatus, Framework
 from assessments.services.frameworks import MAX_TEXT, IncompleteAssessment, _url_validator, current_framework
 from assessments.services.measurements import measurement_take
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, PermissionError_
 from registry.audit import audit_record
 from registry.models import ModelVersion, RegisteredModel
@@ -41,7 +42,7 @@ def _snapshot(assessment: Assessment) -> dict[str, Any]:
 def assessment_create(
     *,
     model: RegisteredModel,
-    actor,
+    actor: Actor,
     framework_slug: str = "lifecycle",
     model_version: ModelVersion | None = None,
     notes: str = "",
@@ -94,7 +95,9 @@ def _text(item: Mapping[str, Any], key: str, where: str, errors: list[str]) -> s
     return value.strip()
 
 
-def _validate_item(framework: Framework, questions: dict, item: Any, index: int) -> tuple[dict | None, list[str]]:
+def _validate_item(
+    framework: Framework, questions: dict[str, Any], item: Any, index: int
+) -> tuple[dict[str, Any] | None, list[str]]:
     """One answer of a bulk request, checked against the assessment's framework version; (clean item, errors)."""
     where = f"answers[{index}]"
     if not isinstance(item, Mapping):
@@ -159,7 +162,7 @@ def _validate_item(framework: Framework, questions: dict, item: Any, index: int)
 
 
 @transaction.atomic
-def answers_save(*, assessment: Assessment, actor, answers: Sequence[Any]) -> dict[str, Any]:
+def answers_save(*, assessment: Assessment, actor: Actor, answers: Sequence[Any]) -> dict[str, Any]:
     """Record a batch of answers (all or none). Each item: ``question``, then ``value`` or ``not_applicable`` +
     ``justification``, optional ``evidence_url``/``evidence_note``; ``clear: true`` removes an answer."""
     assessment = _locked(assessment)
@@ -282,7 +285,7 @@ def missing_required(assessment: Assessment, observations: Mapping[str, str] | N
 
 
 @transaction.atomic
-def assessment_submit(*, assessment: Assessment, actor) -> Assessment:
+def assessment_submit(*, assessment: Assessment, actor: Actor) -> Assessment:
     """Freeze the assessment: refuse if required questions are unanswered; compute and store the explained result."""
     assessment = _locked(assessment)
     _refuse_if_submitted(assessment)

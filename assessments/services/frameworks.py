@@ -16,6 +16,7 @@ from django.db.models import Max
 
 from assessments.domain.schema import validate_framework
 from assessments.models import Framework
+from mlops_gov.actors import Actor
 from mlops_gov.errors import DomainError, NotFoundError
 from registry.audit import audit_record
 from registry.evidence import registered_rules
@@ -84,7 +85,7 @@ def _check_json_safe(document: Any) -> list[str]:
 
 @transaction.atomic
 def framework_load(
-    *, document: Any, actor=None, source_name: str = "", builtin: bool = False
+    *, document: Any, actor: Actor | None = None, source_name: str = "", builtin: bool = False
 ) -> tuple[Framework, bool]:
     """Validate and store a framework document. Unchanged content is a no-op; changed content becomes a new
     version (the current one); older versions stay for the assessments answered against them."""
@@ -140,7 +141,9 @@ def framework_load(
 
 
 @transaction.atomic
-def frameworks_load_files(*, files: Iterable[tuple[str, bytes | str]], actor=None, builtin: bool = False) -> list:
+def frameworks_load_files(
+    *, files: Iterable[tuple[str, bytes | str]], actor: Actor | None = None, builtin: bool = False
+) -> list[tuple[Framework, bool]]:
     """Load several files all-or-nothing: every file is parsed and validated before anything is written."""
     parsed: list[tuple[str, Any]] = []
     errors: list[str] = []

@@ -12,6 +12,7 @@ from assessments.domain import scoring
 from assessments.domain.observed import measured_score
 from assessments.models import Framework, Measurement, Observation
 from assessments.services.frameworks import current_framework
+from mlops_gov.actors import Actor
 from registry.audit import audit_record
 from registry.evidence import subject_for
 from registry.models import RegisteredModel
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def measurement_take(
-    *, model: RegisteredModel, trigger: str = "manual", actor=None, framework: Framework | None = None
+    *, model: RegisteredModel, trigger: str = "manual", actor: Actor | None = None, framework: Framework | None = None
 ) -> Measurement:
     """Run the evidence rules of ``framework`` (default: the current version of the model's policy framework) on the
     model and store what they observed, each observation with its rule, rule version, evidence ids and time."""
@@ -93,7 +94,7 @@ def measurement_take(
 
 @transaction.atomic
 def portfolio_measurement_take(
-    *, measurements: Sequence[Measurement], trigger: str = "manual", actor=None
+    *, measurements: Sequence[Measurement], trigger: str = "manual", actor: Actor | None = None
 ) -> Measurement | None:
     """The portfolio's measured maturity: the mean of the models' measured scores in this run."""
     scored = [m for m in measurements if m.score is not None and m.model_id is not None]
@@ -130,7 +131,7 @@ def portfolio_measurement_take(
     return measurement
 
 
-def measurements_take_all(*, trigger: str = "beat", actor=None) -> dict[str, Any]:
+def measurements_take_all(*, trigger: str = "beat", actor: Actor | None = None) -> dict[str, Any]:
     """Measure every registered model (each in its own transaction; one failing model does not stop the others),
     then the portfolio."""
     taken: list[Measurement] = []

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
+from mlops_gov.actors import Viewer
 from registry.choices import Stage
 from registry.models import ModelVersion, RegisteredModel
 from reports import permissions
@@ -27,7 +28,7 @@ def report_version(*, model: RegisteredModel, version: int | None = None) -> Mod
     return qs.filter(model=model, stage=Stage.PRODUCTION).first()
 
 
-def report_list(*, user) -> QuerySet[GovernanceReport]:
+def report_list(*, user: Viewer | None) -> QuerySet[GovernanceReport]:
     """Stored reports the user may read: all for auditors, their team's models otherwise."""
     qs = GovernanceReport.objects.select_related("model", "requested_by").order_by("-created_at", "-id")
     if not (user and user.is_authenticated and user.is_active):
@@ -41,7 +42,7 @@ def report_list(*, user) -> QuerySet[GovernanceReport]:
     return qs.filter(visible).distinct()
 
 
-def can_read_report(user, report: GovernanceReport) -> bool:
+def can_read_report(user: Viewer | None, report: GovernanceReport) -> bool:
     if report.kind == ReportKind.PORTFOLIO:
         return permissions.can_read_portfolio(user)
     if report.model is None:  # the model was deleted: auditors only
@@ -49,7 +50,7 @@ def can_read_report(user, report: GovernanceReport) -> bool:
     return permissions.can_read_model_reports(user, report.model)
 
 
-def dashboard_cards(*, user) -> list[dict[str, Any]]:
+def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
     qs = report_list(user=user)
     latest: datetime | None = qs.values_list("created_at", flat=True).first()
     card: dict[str, Any] = {"label": "Governance reports", "value": qs.count(), "url": reverse("reports:report-list")}
@@ -58,7 +59,7 @@ def dashboard_cards(*, user) -> list[dict[str, Any]]:
     return [card]
 
 
-def needs_me(*, user) -> list[dict[str, Any]]:
+def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
     """For auditors: the reports generated lately (a 14-day trend of reports per day)."""
     from datetime import timedelta
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from types import ModuleType
 from typing import Any
 
 from django.template import TemplateDoesNotExist
@@ -25,7 +26,7 @@ APP_SECTIONS = (
 )
 
 
-def _app_selectors(label: str):
+def _app_selectors(label: str) -> ModuleType | None:
     try:
         return importlib.import_module(f"{label}.selectors")
     except ModuleNotFoundError as exc:
