@@ -4,6 +4,7 @@ from typing import cast
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Framework
 from registry.models import ModelVersion, RegisteredModel
@@ -12,10 +13,21 @@ from registry.models import ModelVersion, RegisteredModel
 class StartAssessmentForm(forms.Form):
     """Start an assessment of one of the user's team's models."""
 
-    model = forms.ModelChoiceField(queryset=RegisteredModel.objects.none())
-    framework = forms.ModelChoiceField(queryset=Framework.objects.none(), to_field_name="slug")
-    version = forms.IntegerField(required=False, min_value=1, help_text="Optional: the version assessed.")
-    notes = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    model = forms.ModelChoiceField(
+        queryset=RegisteredModel.objects.none(),
+        label=_("Model"),
+        error_messages={"invalid_choice": _("Choose one of your team's models.")},
+    )
+    framework = forms.ModelChoiceField(
+        queryset=Framework.objects.none(),
+        to_field_name="slug",
+        label=_("Framework"),
+        error_messages={"invalid_choice": _("Choose one of the current frameworks.")},
+    )
+    version = forms.IntegerField(
+        required=False, min_value=1, label=_("Version (optional)"), help_text=_("The version assessed, if one.")
+    )
+    notes = forms.CharField(required=False, max_length=4000, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,6 +49,7 @@ class StartAssessmentForm(forms.Form):
         if number and model is not None:
             version = ModelVersion.objects.filter(model=model, version=number).first()
             if version is None:
-                raise forms.ValidationError(f"{model.name} has no version {number}.")
+                missing = _("%(model)s has no version %(number)s.") % {"model": model.name, "number": number}
+                self.add_error("version", missing)
             data["version_obj"] = version
         return data

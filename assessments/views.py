@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import charts, permissions, selectors, services
@@ -42,13 +43,14 @@ def _get(pk: int) -> Assessment:
 
 @login_required
 @permission_required(VIEW_PERM, raise_exception=True)
-def assessment_list(request):
+def assessment_list(request, start_form: StartAssessmentForm | None = None):
     filterset = selectors.assessment_filter(request.GET, request=request, ordering=request.GET.get("ordering", ""))
     rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    start_form = StartAssessmentForm(user=request.user)
+    if start_form is None:
+        start_form = StartAssessmentForm(user=request.user)
     context = {"filterset": filterset, "page": page, "start_form": start_form, "can_start": start_form.has_models}
-    return render(request, "assessments/assessment_list.html", context)
+    return render(request, "assessments/assessment_list.html", context, status=400 if start_form.errors else 200)
 
 
 @login_required
@@ -81,8 +83,9 @@ def framework_detail(request, slug: str):
 def assessment_start(request):
     form = StartAssessmentForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Choose a model of your team and a framework. " + form.errors.as_text())
-        return redirect("assessments:assessment-list")
+        # Nothing started: the list again, the start form open with what was typed and each error beside its field.
+        messages.error(request, _("No assessment was started: correct the form below."))
+        return assessment_list(request, start_form=form)
     try:
         assessment = services.assessment_create(
             model=form.cleaned_data["model"],
@@ -92,8 +95,9 @@ def assessment_start(request):
             notes=form.cleaned_data.get("notes", ""),
         )
     except (DomainError, ValidationError) as exc:
-        messages.error(request, _message(exc))
-        return redirect("assessments:assessment-list")
+        form.add_error(None, _message(exc))
+        messages.error(request, _("No assessment was started: correct the form below."))
+        return assessment_list(request, start_form=form)
     return redirect("assessments:assessment-detail", pk=assessment.pk)
 
 

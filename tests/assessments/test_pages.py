@@ -145,3 +145,20 @@ def test_framework_pages_show_questions_with_their_mappings(client, frameworks, 
     html = client.get(reverse("assessments:framework-detail", args=["google-mlops"]) + "?version=1").content.decode()
     assert "Level 2: CI/CD pipeline automation" in html and "g.l2.registry" in html
     assert client.get(reverse("assessments:framework-detail", args=["nope"])).status_code == 404
+
+
+def test_a_refused_start_keeps_what_was_typed_and_says_why_beside_the_field(client, frameworks, model, personas):
+    client.force_login(personas.scientist)
+    typed = {"model": model.pk, "framework": "lifecycle", "version": "7", "notes": "Quarterly review <Q3>"}
+    response = client.post(reverse("assessments:assessment-start"), typed)
+    assert response.status_code == 400 and not Assessment.objects.exists()
+    html = response.content.decode()
+    form = html.split('data-testid="start-form"', 1)[1].split("</form>", 1)[0]
+    assert 'data-testid="start-assessment" open' in html  # the form is shown, not folded away
+    version_field = form.split('id="id_version"', 1)[1].split("</div>", 1)[0]
+    assert "credit-scoring has no version 7." in version_field and 'role="alert"' in version_field
+    assert 'value="7"' in form and "Quarterly review &lt;Q3&gt;</textarea>" in form
+    assert f'<option value="{model.pk}" selected>' in form
+    assert "No assessment was started: correct the form below." in html and "message-error" in html
+    unknown = client.post(reverse("assessments:assessment-start"), {"model": "999999", "framework": "lifecycle"})
+    assert unknown.status_code == 400 and "Choose one of your team&#x27;s models." in unknown.content.decode()
