@@ -7,6 +7,7 @@ import importlib
 from typing import Any
 
 from django.apps import apps
+from django.utils.translation import gettext as _
 
 DOMAIN_APPS = ("registry", "assessments", "monitoring", "reports")
 
@@ -36,5 +37,5 @@ def needs_me(*, user: Any) -> list[dict[str, Any]]:
     the apps give them; each card's count links to the filtered list behind it."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for card in _collect("needs_me", user=user):
-        groups.setdefault(card.get("group", "For you"), []).append(card)
+        groups.setdefault(card.get("group") or _("For you"), []).append(card)
     return [{"title": title, "cards": cards} for title, cards in groups.items()]

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Count, Max, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mlops_gov.actors import Viewer
 from mlops_gov.errors import NotFoundError
@@ -308,10 +309,15 @@ def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
         drifting += bool(latest and latest.dataset_drift)
     url = reverse("monitoring:dashboard")
     return [
-        {"label": "Production models drifting", "value": drifting, "url": url, "note": "latest check found drift"},
-        {"label": "Alerts (7 days)", "value": Alert.objects.filter(created_at__gte=since).count(), "url": url},
         {
-            "label": "Checks running",
+            "label": _("Production models drifting"),
+            "value": drifting,
+            "url": url,
+            "note": _("latest check found drift"),
+        },
+        {"label": _("Alerts (7 days)"), "value": Alert.objects.filter(created_at__gte=since).count(), "url": url},
+        {
+            "label": _("Checks running"),
             "value": DriftCheck.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count(),
             "url": url,
         },
@@ -329,19 +335,22 @@ def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
     url = reverse("monitoring:dashboard")
     cards = []
     for show, label, kind in (
-        ("drifting", "Production models drifting", AlertKind.DRIFT),
-        ("stale", "Production models with stale data", AlertKind.STALE_DATA),
-        ("failed", "Production models whose last check failed", AlertKind.CHECK_FAILED),
+        ("drifting", _("Production models drifting"), AlertKind.DRIFT),
+        ("stale", _("Production models with stale data"), AlertKind.STALE_DATA),
+        ("failed", _("Production models whose last check failed"), AlertKind.CHECK_FAILED),
     ):
         moments = Alert.objects.filter(kind=kind, created_at__gte=since).values_list("created_at", flat=True)
         trend = daily_counts(moments, days=TREND_DAYS, now=now)
         cards.append(
             {
-                "group": "Production monitoring",
+                "group": _("Production monitoring"),
                 "label": label,
                 "value": sum(1 for row in rows if row[ATTENTION[show]]),
                 "url": f"{url}?show={show}",
-                "trend_svg": sparkline(trend, label=f"{kind.label} alerts per day, last {TREND_DAYS} days"),
+                "trend_svg": sparkline(
+                    trend,
+                    label=_("%(kind)s alerts per day, last %(days)d days") % {"kind": kind.label, "days": TREND_DAYS},
+                ),
             }
         )
     return cards

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from mlops_gov.actors import Actor
 from registry.choices import RequestStatus, Stage
@@ -24,18 +25,18 @@ def dashboard_cards(*, user: Actor) -> list[dict[str, Any]]:
     )
     open_requests = PromotionRequest.objects.filter(status=RequestStatus.OPEN).count()
     cards = [
-        {"label": "Registered models", "value": counts["models"], "url": reverse("registry:model-list")},
+        {"label": _("Registered models"), "value": counts["models"], "url": reverse("registry:model-list")},
         {
-            "label": "In production",
+            "label": _("In production"),
             "value": counts["production"],
             "url": reverse("registry:model-list") + "?stage=production",
         },
-        {"label": "Open promotion requests", "value": open_requests, "url": reverse("registry:request-list")},
+        {"label": _("Open promotion requests"), "value": open_requests, "url": reverse("registry:request-list")},
     ]
     if user.has_perm("registry.decide_promotionrequest"):
         cards.append(
             {
-                "label": "Awaiting your decision",
+                "label": _("Awaiting your decision"),
                 "value": requests_awaiting(user).count(),
                 "url": reverse("registry:request-list") + "?awaiting=1",
             }
@@ -60,12 +61,13 @@ def needs_me(*, user: Actor) -> list[dict[str, Any]]:
         )
         cards.append(
             {
-                "group": "Your work",
-                "label": "Your open promotion requests",
+                "group": _("Your work"),
+                "label": _("Your open promotion requests"),
                 "value": my_requests(user, status=RequestStatus.OPEN).count(),
                 "url": reverse("registry:request-list") + "?status=open&mine=1",
                 "trend_svg": sparkline(
-                    daily_counts(opened, days=days, now=now), label=f"Requests you opened per day, last {days} days"
+                    daily_counts(opened, days=days, now=now),
+                    label=_("Requests you opened per day, last %(days)d days") % {"days": days},
                 ),
             }
         )
@@ -75,12 +77,13 @@ def needs_me(*, user: Actor) -> list[dict[str, Any]]:
         )
         cards.append(
             {
-                "group": "Your decisions",
-                "label": "Requests awaiting your decision",
+                "group": _("Your decisions"),
+                "label": _("Requests awaiting your decision"),
                 "value": awaiting_count(user),
                 "url": reverse("registry:approvals"),
                 "trend_svg": sparkline(
-                    daily_counts(opened, days=days, now=now), label=f"Requests opened per day, last {days} days"
+                    daily_counts(opened, days=days, now=now),
+                    label=_("Requests opened per day, last %(days)d days") % {"days": days},
                 ),
             }
         )
