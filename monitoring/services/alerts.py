@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from mlops_gov.jobs import JobStatus
 from monitoring import tasks, webhooks
 from monitoring.models import Alert, AlertRule, Delivery, DeliveryChannel, DeliveryStatus, DriftCheck
@@ -182,7 +183,7 @@ def delivery_attempt(*, delivery_id: int) -> Delivery | None:
 
 
 @transaction.atomic
-def delivery_retry(*, deliveries: list[Delivery], actor: Any) -> list[int]:
+def delivery_retry(*, deliveries: list[Delivery], actor: Actor) -> list[int]:
     """Send failed or pending deliveries again now (the admin's "retry now"): each is reset to pending, audited,
     and queued after commit. Succeeded deliveries are left alone. Returns the ids queued."""
     require(

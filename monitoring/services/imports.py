@@ -5,12 +5,12 @@ upload, as the person who asked (their permission is checked again when the work
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError
 from mlops_gov.jobs import JobStatus
 from monitoring import permissions, selectors, tasks
@@ -41,7 +41,7 @@ def dataset_import_request(
     version: ModelVersion,
     kind: str,
     uri: str,
-    actor: Any,
+    actor: Actor,
     roles: dict[str, str] | None = None,
     run_check: bool = True,
 ) -> DatasetImport:

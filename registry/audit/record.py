@@ -7,7 +7,7 @@ back with the change, whichever path (API, pages, admin, CLI, Celery task) calle
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Model
@@ -18,10 +18,13 @@ from registry.domain import hashchain
 from registry.models import AuditChainHead, AuditEvent, RegisteredModel
 from registry.signals import governance_event
 
+if TYPE_CHECKING:
+    from mlops_gov.actors import Actor
+
 _REPR_MAX = 300
 
 
-def _resolve_actor(actor: Any) -> Any:
+def _resolve_actor(actor: Actor | None) -> Any:
     if actor is not None:
         return actor
     ctx_actor = context.current().actor
@@ -40,8 +43,9 @@ def _model_of(obj: Any) -> RegisteredModel | None:
         if isinstance(candidate, RegisteredModel):
             return candidate
     version = getattr(obj, "version", None)
-    if version is not None and isinstance(getattr(version, "model", None), RegisteredModel):
-        return version.model
+    model = getattr(version, "model", None) if version is not None else None
+    if isinstance(model, RegisteredModel):
+        return model
     return None
 
 
@@ -63,7 +67,7 @@ def audit_record(
     object_repr: str | None = None,
     before: Any = None,
     after: Any = None,
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (serialised by a row lock on the chain head)."""
     ctx = context.current()
@@ -107,7 +111,7 @@ def _hashable(fields: dict[str, Any]) -> dict[str, Any]:
     return hashable
 
 
-def _iso(value) -> str:
+def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

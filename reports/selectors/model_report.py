@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from mlops_gov.actors import Actor
 from registry.audit import audit_head, audit_verify
 from registry.choices import MODEL_CARD_FIELDS, Decision, RequestStatus
 from registry.models import Approval, AuditEvent, ModelVersion, PromotionRequest, RegisteredModel
@@ -58,7 +59,7 @@ def promotion_history(model: RegisteredModel) -> tuple[list[dict[str, Any]], int
     return rows, total
 
 
-def person(user: Any) -> str:
+def person(user: Actor | None) -> str:
     """A person as a report names them: "Ava Lindqvist (ava)", or the username when no name is recorded."""
     if user is None:
         return "—"
