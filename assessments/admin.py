@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from assessments import services
 from assessments.domain.schema import validate_framework
@@ -76,7 +77,10 @@ class FrameworkAdmin(admin.ModelAdmin):
         obj.pk, obj.slug, obj.version, obj.name = framework.pk, framework.slug, framework.version, framework.name
         if not created:
             self.message_user(
-                request, f"Unchanged: the file is identical to {framework.slug} v{framework.version}.", messages.INFO
+                request,
+                _("Unchanged: the file is identical to %(framework)s.")
+                % {"framework": f"{framework.slug} v{framework.version}"},
+                messages.INFO,
             )
 
     def save_related(self, request, form, formsets, change):

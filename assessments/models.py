@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from registry.models import ModelVersion, RegisteredModel
 
@@ -55,8 +56,8 @@ class Framework(models.Model):
 
 
 class AssessmentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class Assessment(models.Model):
@@ -186,7 +187,7 @@ class Observation(models.Model):
     question_id = models.CharField(max_length=64)
     rule = models.CharField(max_length=100)
     rule_version = models.PositiveIntegerField()
-    status = models.CharField(max_length=8, choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No")])
+    status = models.CharField(max_length=8, choices=[("yes", _("Yes")), ("partly", _("Partly")), ("no", _("No"))])
     value = models.FloatField(help_text="The answer value the status stands for on the question's scale.")
     detail = models.TextField(blank=True)
     evidence = models.JSONField(default=list, blank=True, help_text='[{"kind", "id", "label", "url"}]')

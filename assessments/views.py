@@ -20,6 +20,7 @@ from assessments import charts, permissions, selectors, services
 from assessments.api.views import csv_response
 from assessments.domain.observed import status_word
 from assessments.forms import StartAssessmentForm
+from assessments.localise import localised_assessment_result, localised_definition
 from assessments.models import Assessment
 from mlops_gov.access import permission_required
 from mlops_gov.errors import DomainError
@@ -37,7 +38,7 @@ def _message(exc: Exception) -> str:
 def _get(pk: int) -> Assessment:
     assessment = selectors.assessment_detail(pk)
     if assessment is None:
-        raise Http404("No such assessment.")
+        raise Http404(_("No such assessment."))
     return assessment
 
 
@@ -67,8 +68,8 @@ def framework_detail(request, slug: str):
     raw = request.GET.get("version", "")
     framework = selectors.framework_get(slug=slug, version=int(raw) if raw.isdigit() else None)
     if framework is None:
-        raise Http404("No such framework.")
-    definition = framework.definition
+        raise Http404(_("No such framework."))
+    definition = localised_definition(framework.definition)
     context = {
         "framework": framework,
         "definition": definition,
@@ -105,7 +106,7 @@ def _question_rows(assessment: Assessment, dimension: dict, observations: dict[s
     """One row per question; an observed question carries what the platform saw, pre-fills an unanswered radio
     with it and flags a declared answer above it."""
     answers = {a.question_id: a for a in assessment.answers.all()}
-    scales = assessment.framework.definition["scales"]
+    scales = localised_definition(assessment.framework.definition)["scales"]
     rows = []
     for question in dimension["questions"]:
         answer = answers.get(question["id"])
@@ -150,7 +151,7 @@ def _detail_context(
     request, assessment: Assessment, wanted: str, posted=None, errors: list[dict] | None = None
 ) -> dict[str, Any]:
     """The questionnaire page of one dimension; after a refused save, with the posted answers and their errors."""
-    dimensions = assessment.framework.definition["dimensions"]
+    dimensions = localised_definition(assessment.framework.definition)["dimensions"]
     wanted = wanted or dimensions[0]["id"]
     index = next((i for i, d in enumerate(dimensions) if d["id"] == wanted), 0)
     dimension = dimensions[index]
@@ -166,7 +167,8 @@ def _detail_context(
         }
         for i, d in enumerate(dimensions)
     ]
-    result = assessment.result if assessment.is_submitted else None
+    result = localised_assessment_result(assessment.result, assessment.framework.definition)
+    result = result if assessment.is_submitted else None
     radar = ""
     if result:
         radar = charts.radar_svg(
@@ -273,7 +275,7 @@ def assessment_answer(request, pk: int):
     dim_id = request.POST.get("dimension", "")
     dimension = next((d for d in dimensions if d["id"] == dim_id), None)
     if dimension is None:
-        messages.error(request, "Unknown dimension.")
+        messages.error(request, _("Unknown dimension."))
         return redirect("assessments:assessment-detail", pk=pk)
     try:
         summary = services.answers_save(
@@ -286,9 +288,7 @@ def assessment_answer(request, pk: int):
     except DomainError as exc:
         messages.error(request, _message(exc))
         return redirect(_detail_url(pk, dim_id))
-    messages.success(
-        request, f"Saved ({summary['changed']} changed; {summary['answered']} of {summary['total']} answered)."
-    )
+    messages.success(request, _("Saved (%(changed)s changed; %(answered)s of %(total)s answered).") % summary)
     target = request.POST.get("next_dimension") if request.POST.get("action") == "next" else dim_id
     valid = {d["id"] for d in dimensions}
     return redirect(_detail_url(pk, target if target in valid else dim_id))
@@ -303,7 +303,7 @@ def assessment_submit(request, pk: int):
     except (DomainError, ValidationError) as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, "Assessment submitted; its scores are stored and it is now read-only.")
+        messages.success(request, _("Assessment submitted; its scores are stored and it is now read-only."))
     return redirect("assessments:assessment-detail", pk=pk)
 
 
@@ -323,7 +323,7 @@ def model_history(request, name: str):
     frameworks = list(selectors.framework_list())
     slug = request.GET.get("framework") or "lifecycle"
     if slug not in {f.slug for f in frameworks}:
-        raise Http404("Unknown framework.")
+        raise Http404(_("Unknown framework."))
     points = selectors.history(model=model, framework_slug=slug)
     chart_svgs = selectors.history_charts(points, title=f"{model.name}: {slug}")
     context = {
@@ -342,7 +342,7 @@ def model_history(request, name: str):
 def measurement_detail(request, pk: int):
     measurement = selectors.measurements().filter(pk=pk).first()
     if measurement is None:
-        raise Http404("No such measurement.")
+        raise Http404(_("No such measurement."))
     context = {
         "measurement": measurement,
         "observations": selectors.observations_of(measurement),

@@ -11,6 +11,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from assessments.domain.translation import TRANSLATED_LANGUAGES
+
 METHODS = ("min_section_sum", "levels", "weighted")
 TAG_PATTERN = r"^[a-z][a-z0-9-]*:[A-Za-z0-9._-]+$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -154,6 +156,24 @@ FRAMEWORK_SCHEMA: dict[str, Any] = {
     },
 }
 
+
+def _allow_translations(node: dict[str, Any]) -> None:
+    """Beside each text field ``F`` of an object, allow ``F_<lang>`` of the same limits (see ``translation.py``)."""
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for name, spec in list(properties.items()):
+            if name in _TRANSLATABLE and spec.get("type") == "string":
+                for lang in TRANSLATED_LANGUAGES:
+                    properties[f"{name}_{lang}"] = {"type": "string", "maxLength": spec.get("maxLength", 4000)}
+        for spec in properties.values():
+            _allow_translations(spec)
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            _allow_translations(node[key])
+
+
+_TRANSLATABLE = {"name", "description", "label", "text", "help", "why", "recommendation"}
+_allow_translations(FRAMEWORK_SCHEMA)
 _VALIDATOR = Draft202012Validator(FRAMEWORK_SCHEMA)
 
 

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 
 from assessments import charts
 from assessments.filters import ASSESSMENT_ORDERING, AssessmentFilter
+from assessments.localise import localised_definition
 from assessments.models import Answer, Assessment, AssessmentStatus, Framework
 from mlops_gov.actors import Actor
 from mlops_gov.listing import ordered
@@ -98,18 +99,26 @@ def comparison(assessment: Assessment, previous: Assessment | None) -> dict[str,
     current_result = assessment.result or compute_result(assessment)
     previous_result = (previous.result if previous is not None else None) or {}
     before_dims = _dimension_map(previous_result)
+    definition = localised_definition(assessment.framework.definition)  # names in the reader's language
+    names = {d["id"]: d["name"] for d in definition["dimensions"]}
     dimensions = []
     for dim in current_result["dimensions"]:
         old = before_dims.get(dim["id"], {})
         now_value, old_value = dim.get("normalised"), old.get("normalised")
         delta = None if now_value is None or old_value is None else round(now_value - old_value, 4)
         dimensions.append(
-            {"id": dim["id"], "name": dim["name"], "current": now_value, "previous": old_value, "delta": delta}
+            {
+                "id": dim["id"],
+                "name": names.get(dim["id"], dim["name"]),
+                "current": now_value,
+                "previous": old_value,
+                "delta": delta,
+            }
         )
     current_answers = {a.question_id: a for a in assessment.answers.all()}
     previous_answers = {a.question_id: a for a in previous.answers.all()} if previous is not None else {}
     questions = []
-    for dimension in assessment.framework.definition["dimensions"]:
+    for dimension in definition["dimensions"]:
         for question in dimension["questions"]:
             qid = question["id"]
             now_answer, old_answer = current_answers.get(qid), previous_answers.get(qid)

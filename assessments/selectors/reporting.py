@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from assessments.localise import framework_name, label_text, localised_assessment_result
 from assessments.models import Assessment, AssessmentStatus
 from assessments.selectors.assessments import framework_list, history, history_charts, latest_submitted
 from assessments.selectors.observed import (
@@ -31,11 +33,14 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
             latest_by_framework.append(latest)
     latest_by_framework.sort(key=lambda a: (a.framework.slug != slug, a.framework.slug))
     points = history(model=model, framework_slug=slug)
-    charts_ = history_charts(points, title=f"{model.name}: {slug} maturity over time")
+    charts_ = history_charts(
+        points, title=_("%(model)s: %(framework)s maturity over time") % {"model": model.name, "framework": slug}
+    )
     measured = measured_vs_declared(model=model, framework_slug=slug)
     latest_measured = measured["latest"]
     primary = latest_by_framework[0] if latest_by_framework and latest_by_framework[0].framework.slug == slug else None
-    result = (primary.result if primary is not None else None) or {}
+    # Texts in the reader's (the report's) language; the stored result stays as it was written.
+    result = (localised_assessment_result(primary.result, primary.framework.definition) if primary else None) or {}
     return {
         "model_name": model.name,
         "framework_slug": slug,
@@ -44,7 +49,7 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
             {
                 "id": latest_measured.pk,
                 "score": latest_measured.score,
-                "label": latest_measured.label,
+                "label": label_text(latest_measured.framework.definition, latest_measured.label),
                 "measured_at": latest_measured.measured_at,
                 "observed": latest_measured.observed,
                 "observable": latest_measured.observable,
@@ -60,12 +65,12 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
         "latest": [
             {
                 "id": a.pk,
-                "framework": a.framework.name,
+                "framework": framework_name(a.framework.definition),
                 "framework_slug": a.framework.slug,
                 "framework_version": a.framework.version,
                 "submitted_at": a.submitted_at,
                 "score": a.score,
-                "label": a.label,
+                "label": label_text(a.framework.definition, a.label),
                 "summary": (a.result or {}).get("summary", ""),
             }
             for a in latest_by_framework
@@ -74,7 +79,7 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
             {
                 "id": primary.pk,
                 "score": primary.score,
-                "label": primary.label,
+                "label": result.get("label", primary.label),
                 "submitted_at": primary.submitted_at,
                 "dimensions": result.get("dimensions", []),
                 "held_back": result.get("held_back", [])[:15],
@@ -93,6 +98,7 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
             else None
         ),
         "history": [{k: p[k] for k in ("id", "submitted_at", "score", "label")} for p in points],
+        "history_framework": primary.framework if primary is not None else None,
         "trend_svg": charts_["trend_svg"],
         "radar_svg": charts_["radar_svg"],
     }
@@ -107,8 +113,9 @@ def portfolio_row(*, version: ModelVersion) -> dict[str, Any]:
         "measured_at": measured.measured_at if measured is not None else None,
     }
     if latest is None:
-        return {**row, "maturity_score": None, "maturity_label": "not assessed", "assessed_at": None}
-    return {**row, "maturity_score": latest.score, "maturity_label": latest.label, "assessed_at": latest.submitted_at}
+        return {**row, "maturity_score": None, "maturity_label": _("not assessed"), "assessed_at": None}
+    label = label_text(latest.framework.definition, latest.label)
+    return {**row, "maturity_score": latest.score, "maturity_label": label, "assessed_at": latest.submitted_at}
 
 
 def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
@@ -121,22 +128,27 @@ def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
     url = reverse("assessments:assessment-list")
     portfolio = measurements(portfolio=True).first()
     measured_card = {
-        "label": "Measured maturity",
+        "label": _("Measured maturity"),
         "value": f"{portfolio.score * 100:.0f}%" if portfolio is not None and portfolio.score is not None else "—",
         "url": reverse("assessments:measured-overview"),
         "note": (
-            f"portfolio, from the evidence on {portfolio.measured_at:%Y-%m-%d}"
+            _("portfolio, from the evidence on %(date)s") % {"date": f"{portfolio.measured_at:%Y-%m-%d}"}
             if portfolio is not None
-            else "not measured yet (daily)"
+            else _("not measured yet (daily)")
         ),
     }
     return [
         {
-            "label": "Models assessed",
+            "label": _("Models assessed"),
             "value": f"{assessed} / {models_total}",
             "url": url,
-            "note": "with at least one submitted maturity assessment",
+            "note": _("with at least one submitted maturity assessment"),
         },
-        {"label": "Assessment drafts", "value": drafts, "url": url + "?status=draft", "note": "open questionnaires"},
+        {
+            "label": _("Assessment drafts"),
+            "value": drafts,
+            "url": url + "?status=draft",
+            "note": _("open questionnaires"),
+        },
         measured_card,
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import permissions
 from assessments.domain import scoring
@@ -123,29 +124,33 @@ def _validate_item(
         try:
             _url_validator(evidence_url)
         except ValidationError:
-            errors.append(f"{where}: evidence_url must be an http(s) URL.")
+            errors.append(f"{where}: " + _("evidence_url must be an http(s) URL."))
         if len(evidence_url) > 1000:
-            errors.append(f"{where}: evidence_url is longer than 1000 characters.")
+            errors.append(f"{where}: " + _("evidence_url is longer than 1000 characters."))
     if not_applicable:
         if not question.get("allow_na", False):
-            errors.append(f"{where}: this question does not allow 'not applicable'.")
+            errors.append(f"{where}: " + _("this question does not allow 'not applicable'."))
         if not justification:
-            errors.append(f"{where}: give a reason for 'not applicable' (it needs a justification).")
+            errors.append(f"{where}: " + _("give a reason for 'not applicable' (it needs a justification)."))
         if value is not None:
-            errors.append(f"{where}: give either a value or 'not applicable', not both.")
+            errors.append(f"{where}: " + _("give either a value or 'not applicable', not both."))
         value = None
     else:
         allowed = [float(o["value"]) for o in framework.definition["scales"][question["scale"]]]
+        shown = ", ".join(f"{v:g}" for v in allowed)
         if value is None:
             errors.append(
-                f"{where}: give a value ({', '.join(f'{v:g}' for v in allowed)}), 'not applicable' or 'clear'."
+                f"{where}: " + _("give a value (%(allowed)s), 'not applicable' or 'clear'.") % {"allowed": shown}
             )
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            errors.append(f"{where}: the value must be a number on the scale ({', '.join(f'{v:g}' for v in allowed)}).")
+            errors.append(
+                f"{where}: " + _("the value must be a number on the scale (%(allowed)s).") % {"allowed": shown}
+            )
         elif not any(abs(float(value) - v) < 1e-9 for v in allowed):
             errors.append(
-                f"{where}: {value:g} is not on the scale '{question['scale']}' "
-                f"(allowed: {', '.join(f'{v:g}' for v in allowed)})."
+                f"{where}: "
+                + _("%(value)s is not on the scale '%(scale)s' (allowed: %(allowed)s).")
+                % {"value": f"{value:g}", "scale": question["scale"], "allowed": shown}
             )
         else:
             value = next(v for v in allowed if abs(float(value) - v) < 1e-9)

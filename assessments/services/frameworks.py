@@ -13,8 +13,10 @@ import yaml
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from assessments.domain.schema import validate_framework
+from assessments.domain.translation import TRANSLATED_LANGUAGES, missing_translations
 from assessments.models import Framework
 from mlops_gov.actors import Actor
 from mlops_gov.errors import DomainError, NotFoundError
@@ -42,8 +44,11 @@ class IncompleteAssessment(DomainError):
     def __init__(self, missing: Sequence[str]):
         self.missing = list(missing)
         super().__init__(
-            f"{len(self.missing)} required question(s) are unanswered: {', '.join(self.missing)}. "
-            "Answer them (or mark them not applicable where allowed) before submitting."
+            _(
+                "%(count)s required question(s) are unanswered: %(questions)s. "
+                "Answer them (or mark them not applicable where allowed) before submitting."
+            )
+            % {"count": len(self.missing), "questions": ", ".join(self.missing)}
         )
 
 
@@ -155,6 +160,9 @@ def frameworks_load_files(
             errors.extend(exc.errors)
             continue
         problems = validate_framework(document, installed_rules()) or _check_json_safe(document)
+        if builtin and not problems:
+            # A built-in framework ships in every language the product speaks (issue #16): refuse a gap.
+            problems = [p for lang in TRANSLATED_LANGUAGES for p in missing_translations(document, lang)]
         errors.extend(f"{name}: {p}" for p in problems)
         if not problems:
             if document["slug"] in slugs:

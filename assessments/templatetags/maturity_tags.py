@@ -21,3 +21,28 @@ def measured_maturity(context: dict[str, Any], model: Any) -> dict[str, Any]:
     slug = selectors.policy_framework(model)
     data = selectors.measured_vs_declared(model=model, framework_slug=slug)
     return {"readable": True, "model": model, "framework_slug": slug, **data}
+
+
+@register.filter
+def framework_name(framework: Any) -> str:
+    """``{{ assessment.framework|framework_name }}``: the framework's name in the reader's language."""
+    from assessments.localise import framework_name as name
+
+    return name(framework.definition) if framework is not None else ""
+
+
+@register.filter
+def maturity_label(label: str, framework: Any) -> str:
+    """``{{ assessment.label|maturity_label:assessment.framework }}``: a stored band or level in the reader's
+    language."""
+    from assessments.localise import label_text
+
+    return label_text(framework.definition, label) if framework is not None else label
+
+
+@register.filter
+def observed_word(status: str) -> str:
+    """An observation status ("yes", "partly", "no") in the reader's language."""
+    from assessments.localise import status_word
+
+    return status_word(status)

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import services
 from mlops_gov.context import acting
@@ -26,7 +28,15 @@ class Command(BaseCommand):
             try:
                 results = services.frameworks_load_files(files=payload, builtin=not files)
             except services.FrameworkInvalid as exc:
-                raise CommandError("Nothing loaded:\n  " + "\n  ".join(exc.errors)) from None
+                raise CommandError(_("Nothing loaded:") + "\n  " + "\n  ".join(exc.errors)) from None
         for framework, created in results:
-            state = "loaded" if created else "unchanged"
-            self.stdout.write(f"{framework.slug} v{framework.version}: {state} ({framework.question_count} questions)")
+            state = _("loaded") if created else _("unchanged")
+            count = framework.question_count
+            self.stdout.write(
+                ngettext(
+                    "%(framework)s: %(state)s (%(count)d question)",
+                    "%(framework)s: %(state)s (%(count)d questions)",
+                    count,
+                )
+                % {"framework": f"{framework.slug} v{framework.version}", "state": state, "count": count}
+            )
