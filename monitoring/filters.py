@@ -16,52 +16,25 @@ from django.utils.translation import gettext_lazy as _
 
 from mlops_gov.api.filters import IntegerFilter, StrictBooleanFilter, StrictFilterSet
 from mlops_gov.jobs import JobStatus
+from mlops_gov.listing import PeriodFilterMixin, since_filter, until_filter
 from monitoring.models import Alert, AlertKind, Dataset, DatasetKind, DriftCheck
 
 CHECK_ORDERING = ("id", "version__model__name", "status", "drift_share", "created_at", "finished_at")
 ALERT_ORDERING = ("created_at", "kind", "model__name")
 DATASET_ORDERING = ("created_at", "name", "kind", "version__model__name", "n_rows", "size_bytes")
 
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 _VERDICTS = [("", _("Any verdict")), ("true", _("Dataset drift")), ("false", _("No dataset drift"))]
 
 
-class _PeriodMixin:
-    """``since`` / ``until`` on the creation time; until before since is an error, not an empty list."""
-
-    form: forms.Form
-
-    def is_valid(self) -> bool:
-        valid: bool = super().is_valid()  # type: ignore[misc]
-        data = getattr(self.form, "cleaned_data", {})
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.form.add_error("until", _("Until is before since: swap the two dates."))
-            return False
-        return valid
-
-
-def _since() -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label=_("Since"), widget=_DATETIME
-    )
-
-
-def _until() -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lte", label=_("Until"), widget=_DATETIME
-    )
-
-
-class DriftCheckFilter(_PeriodMixin, StrictFilterSet):
+class DriftCheckFilter(PeriodFilterMixin, StrictFilterSet):
     model = django_filters.CharFilter(
         field_name="version__model__name", lookup_expr="icontains", label=_("Model"), help_text=_("Part of its name.")
     )
     version = IntegerFilter(field_name="version__version", label=_("Version"), min_value=1)
     status = django_filters.ChoiceFilter(choices=JobStatus.choices, label=_("Status"), empty_label=_("Any status"))
     dataset_drift = StrictBooleanFilter(label=_("Verdict"), widget=forms.Select(choices=_VERDICTS))
-    since = _since()
-    until = _until()
+    since = since_filter()
+    until = until_filter()
 
     page_fields = ("model", "version", "status", "dataset_drift", "since", "until")
 
@@ -79,13 +52,13 @@ class DriftCheckFilter(_PeriodMixin, StrictFilterSet):
         ]
 
 
-class AlertFilter(_PeriodMixin, StrictFilterSet):
+class AlertFilter(PeriodFilterMixin, StrictFilterSet):
     model = django_filters.CharFilter(
         field_name="model__name", lookup_expr="icontains", label=_("Model"), help_text=_("Part of its name.")
     )
     kind = django_filters.ChoiceFilter(choices=AlertKind.choices, label=_("Kind"), empty_label=_("Any kind"))
-    since = _since()
-    until = _until()
+    since = since_filter()
+    until = until_filter()
 
     page_fields = ("model", "kind", "since", "until")
 
@@ -94,15 +67,15 @@ class AlertFilter(_PeriodMixin, StrictFilterSet):
         fields = ["model", "kind", "since", "until", "model__name"]
 
 
-class DatasetFilter(_PeriodMixin, StrictFilterSet):
+class DatasetFilter(PeriodFilterMixin, StrictFilterSet):
     model = django_filters.CharFilter(
         field_name="version__model__name", lookup_expr="icontains", label=_("Model"), help_text=_("Part of its name.")
     )
     version = IntegerFilter(field_name="version__version", label=_("Version"), min_value=1)
     kind = django_filters.ChoiceFilter(choices=DatasetKind.choices, label=_("Kind"), empty_label=_("Any kind"))
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("File name"), help_text=_("Part of it."))
-    since = _since()
-    until = _until()
+    since = since_filter()
+    until = until_filter()
 
     page_fields = ("model", "version", "kind", "name", "since", "until")
 

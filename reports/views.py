@@ -47,8 +47,10 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def report_list(request):
-    page = Paginator(selectors.report_list(user=request.user), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "can_portfolio": permissions.can_read_portfolio(request.user)}
+    filterset = selectors.report_filter(request.GET, user=request.user, ordering=request.GET.get("ordering", ""))
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "filterset": filterset, "can_portfolio": permissions.can_read_portfolio(request.user)}
     return render(request, "reports/report_list.html", context)
 
 

@@ -17,6 +17,7 @@ from registry.models import RegisteredModel
 from reports import permissions, selectors, services
 from reports.api.serializers import ReportInSerializer, ReportOutSerializer
 from reports.choices import ReportKind, ReportTrigger
+from reports.filters import REPORT_ORDERING, GovernanceReportFilter
 from reports.models import GovernanceReport
 
 
@@ -27,8 +28,8 @@ class ReportViewSet(viewsets.GenericViewSet):
     permission_classes = [RoleModelPermissions]
     queryset = GovernanceReport.objects.all()  # for the permission class; reads are scoped in get_queryset
     serializer_class = ReportOutSerializer
-    filterset_fields = ["kind", "status", "model_name"]
-    ordering_fields = ["created_at"]
+    filterset_class = GovernanceReportFilter  # the reports page's filters too (selectors.report_filter)
+    ordering_fields = list(REPORT_ORDERING)
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):

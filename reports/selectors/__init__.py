@@ -9,6 +9,7 @@ from reports.selectors.access import (
     dashboard_cards,
     needs_me,
     production_version,
+    report_filter,
     report_list,
     report_version,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "production_version",
     "promotion_history",
     "report_context",
+    "report_filter",
     "report_list",
     "report_version",
 ]

@@ -9,10 +9,12 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from mlops_gov.actors import Viewer
+from mlops_gov.listing import ordered
 from registry.choices import Stage
 from registry.models import ModelVersion, RegisteredModel
 from reports import permissions
 from reports.choices import ReportKind
+from reports.filters import REPORT_ORDERING, GovernanceReportFilter
 from reports.models import GovernanceReport
 
 
@@ -40,6 +42,12 @@ def report_list(*, user: Viewer | None) -> QuerySet[GovernanceReport]:
     if permissions.can_read_portfolio(user):
         visible |= Q(kind=ReportKind.PORTFOLIO)
     return qs.filter(visible).distinct()
+
+
+def report_filter(params: Any, *, user: Viewer | None, ordering: str = "") -> GovernanceReportFilter:
+    """The stored reports the user may read, as the page and the API filter them (same FilterSet)."""
+    qs = ordered(report_list(user=user), ordering, REPORT_ORDERING, "-id")
+    return GovernanceReportFilter(params if params is not None else {}, queryset=qs)
 
 
 def can_read_report(user: Viewer | None, report: GovernanceReport) -> bool:
