@@ -54,6 +54,15 @@ WRITE_ERRORS = {
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _map_serializer(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        """A request serializer may state what its fields alone cannot (e.g. "a model report names the model") as
+        ``request_schema_extra``: a JSON-schema fragment merged into its request component (not when partial)."""
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        extra = getattr(serializer, "request_schema_extra", None)
+        if direction == "request" and extra and not getattr(serializer, "partial", False):
+            schema = {**schema, **extra}
+        return schema
+
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request" or getattr(field, "read_only", False):
@@ -64,6 +73,7 @@ class AutoSchema(openapi.AutoSchema):
             and schema.get("type") == "string"
             and "pattern" not in schema
             and "enum" not in schema
+            and not isinstance(field, serializers.RegexField)  # its own pattern (added after this) says more
         ):
             # Blank (or, with trimming, whitespace-only) text is refused: say so.
             schema = {**schema, "minLength": max(schema.get("minLength", 1), 1), "pattern": r"\S"}

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import importlib.util
+from typing import Any
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from mlops_gov.api.fields import SEGMENT_RULE, CheckedPatternField, ExistingSlugRelatedField, file_uri_pattern
 from monitoring import webhooks
+from monitoring.domain import CATEGORICAL, NUMERICAL, STAT_TESTS, TEXT
+from monitoring.domain.sources import PROTOCOL_PACKAGES, parse_uri
 from monitoring.models import (
     Alert,
     AlertRule,
@@ -88,9 +95,27 @@ class ColumnResultSerializer(serializers.ModelSerializer):
         fields = ["column", "kind", "method", "threshold", "score", "detected"]
 
 
+def _check_import_uri(uri: str) -> None:
+    parse_uri(uri, file_roots=settings.MLOPS_GOV["DATASET_FILE_ROOTS"])
+
+
+# The object-store schemes this server can read (their package is installed). file:// paths depend on the operator's
+# allow-list (DATASET_FILE_ROOTS), which a pattern cannot say: the API documents and takes the object stores.
+IMPORT_SCHEMES = sorted(
+    scheme
+    for scheme, package in PROTOCOL_PACKAGES.items()
+    if package is not None and importlib.util.find_spec(package) is not None
+)
+
+
 class DatasetImportInSerializer(_DatasetInSerializer):
-    uri = serializers.CharField(
-        max_length=2000, help_text="s3://, gs://, abfss:// or an allow-listed file:// path; never credentials."
+    uri = CheckedPatternField(
+        file_uri_pattern(IMPORT_SCHEMES, container_schemes=[s for s in IMPORT_SCHEMES if s == "abfss"]),
+        check=_check_import_uri,
+        max_length=2000,
+        message=f"Give one file as scheme://bucket/path/file.parquet with {SEGMENT_RULE} "
+        f"(schemes: {', '.join(f'{s}://' for s in IMPORT_SCHEMES)}); never credentials.",
+        help_text=f"One file in an object store ({', '.join(f'{s}://' for s in IMPORT_SCHEMES)}); never credentials.",
     )
 
 
@@ -207,6 +232,48 @@ class DeliverySerializer(serializers.ModelSerializer):
         return data
 
 
+def _stat_tests(kind: str | None = None) -> list[str]:
+    return sorted(name for name, info in STAT_TESTS.items() if kind is None or kind in info.kinds)
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+_THRESHOLD = {"type": "number", "minimum": 0}
+DRIFT_CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "The drift check's settings (monitoring.domain.DriftConfig); keys left out keep their default.",
+    "properties": {
+        "drift_share": _nullable({"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1}),
+        "stattest": _nullable({"type": "string", "enum": _stat_tests()}),
+        "num_stattest": _nullable({"type": "string", "enum": _stat_tests(NUMERICAL)}),
+        "cat_stattest": _nullable({"type": "string", "enum": _stat_tests(CATEGORICAL)}),
+        "text_stattest": _nullable({"type": "string", "enum": _stat_tests(TEXT)}),
+        "per_column_stattest": _nullable(
+            {"type": "object", "additionalProperties": {"type": "string", "enum": _stat_tests()}}
+        ),
+        "stattest_threshold": _nullable(_THRESHOLD),
+        "num_stattest_threshold": _nullable(_THRESHOLD),
+        "cat_stattest_threshold": _nullable(_THRESHOLD),
+        "text_stattest_threshold": _nullable(_THRESHOLD),
+        "per_column_threshold": _nullable({"type": "object", "additionalProperties": _THRESHOLD}),
+        "column_types": _nullable(
+            {"type": "object", "additionalProperties": {"type": "string", "enum": [NUMERICAL, CATEGORICAL, TEXT]}}
+        ),
+        "typing_from": _nullable({"type": "string", "enum": ["current", "reference"]}),
+        "timestamp": _nullable({"type": "string", "minLength": 1}),
+        "seed": _nullable({"type": "integer", "minimum": 0, "maximum": 2**32 - 1}),
+    },
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(DRIFT_CONFIG_SCHEMA)
+class DriftConfigField(serializers.JSONField):
+    """The drift configuration; the service checks it (monitoring.domain.DriftConfig) and says what is wrong."""
+
+
 @extend_schema_field({"type": "object", "additionalProperties": {"type": "number", "minimum": 0}})
 class ThresholdsField(serializers.JSONField):
     """Quality thresholds: metric -> allowed relative degradation (the service refuses anything else)."""
@@ -218,6 +285,7 @@ class ConfigSerializer(serializers.ModelSerializer):
     quality_thresholds = ThresholdsField(
         required=False, help_text='Allowed relative degradation per metric, e.g. {"accuracy": 0.05}; default 0.1.'
     )
+    drift_config = DriftConfigField(required=False, help_text='e.g. {"drift_share": 0.3}')
 
     class Meta:
         model = MonitoringConfig
@@ -262,6 +330,12 @@ class WebhookEndpointInSerializer(serializers.Serializer):
     )
     enabled = serializers.BooleanField(required=False)
 
+    def validate_secret(self, value: str) -> str:
+        # Kept as typed (spaces inside a secret are the sender's business), but a secret of spaces alone is none.
+        if not value.strip():
+            raise serializers.ValidationError("The secret cannot be blank or spaces only.")
+        return value
+
 
 class AlertRuleOutSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="model.name", allow_null=True, default=None)
@@ -274,22 +348,34 @@ class AlertRuleOutSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "model", "events", "webhook", "emails", "enabled"]
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(ROUTABLE_EVENTS)}, "minItems": 1})
+class EventsField(serializers.ListField):
+    """Event names; the service refuses an unknown one with the list of those it knows."""
+
+
 class AlertRuleInSerializer(serializers.Serializer):
+    # A rule sends somewhere: a webhook or at least one e-mail address (a partial update is checked by the service).
+    request_schema_extra = {
+        "anyOf": [
+            {"properties": {"webhook": {"type": "string"}}, "required": ["webhook"]},
+            {"properties": {"emails": {"type": "array", "minItems": 1}}, "required": ["emails"]},
+        ]
+    }
     name = serializers.CharField(max_length=100, validators=[_addressable])
-    model = serializers.SlugRelatedField(
+    model = ExistingSlugRelatedField(
         slug_field="name",
         queryset=RegisteredModel.objects.all(),
         required=False,
         allow_null=True,
         help_text="Only this model's events; null for every model (registry events without a model included).",
     )
-    events = serializers.ListField(
+    events = EventsField(
         child=serializers.CharField(max_length=64),
         min_length=1,
         help_text=f"Any of: {', '.join(ROUTABLE_EVENTS)}.",
     )
-    webhook = serializers.SlugRelatedField(
+    webhook = ExistingSlugRelatedField(
         slug_field="name", queryset=WebhookEndpoint.objects.all(), required=False, allow_null=True
     )
-    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
+    emails = serializers.ListField(child=serializers.EmailField(max_length=254), required=False)
     enabled = serializers.BooleanField(required=False)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from mlops_gov.api.parsers import JSONParser
 from mlops_gov.api.permissions import ReadOnlyRolePermissions, RoleModelPermissions
-from mlops_gov.errors import DomainError
+from mlops_gov.errors import NotFoundError
 from monitoring import selectors, services
 from monitoring.api import serializers as s
 from monitoring.api.filters import AlertRuleFilter, WebhookEndpointFilter
@@ -139,8 +139,8 @@ class DriftCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = _validated(s.CheckInSerializer, request.data)
         version = _version(data["model"], data["version"])
         current = Dataset.objects.filter(pk=data["current"], version=version).first()
-        if current is None:
-            raise DomainError(f"Dataset #{data['current']} is not a dataset of {version}.")
+        if current is None:  # as for the model and version named in the body: a missing object is a 404
+            raise NotFoundError(f"Dataset #{data['current']} is not a dataset of {version}.")
         check = services.check_create(version=version, current=current, actor=request.user)
         check.refresh_from_db()
         body = s.CheckOutSerializer(check).data

@@ -103,13 +103,18 @@ def alert_routing_save(
         obj = previous if previous is not None else obj
         for key, value in changes.items():
             setattr(obj, key, value)
+    taken = f"{str(model_cls._meta.verbose_name).capitalize()} named '{obj.name}' already exists."
+    if model_cls.objects.filter(name=obj.name).exclude(pk=obj.pk).exists():
+        raise ConflictError(taken)
     alert_routing_validate(obj)
     try:
         with transaction.atomic():
             obj.save()
     except IntegrityError:  # a concurrent save took the name between the check and the insert
         if model_cls.objects.filter(name=obj.name).exclude(pk=obj.pk).exists():
-            raise ValidationError({"name": [f"'{obj.name}' is already taken."]}) from None
+            raise ConflictError(
+                f"{str(model_cls._meta.verbose_name).capitalize()} named '{obj.name}' already exists."
+            ) from None
         raise
     after = _routing_snapshot(obj)
     if previous is not None and old_secret is not None and old_secret != getattr(obj, "secret", None):

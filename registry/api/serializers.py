@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from mlops_gov.api.fields import SEGMENT_RULE, CheckedPatternField, ExistingSlugRelatedField, source_uri_pattern
 from registry import limits
 from registry.audit_display import shown_payload
 from registry.choices import MODEL_CARD_FIELDS, Decision, RequestKind, RiskTier, Stage
 from registry.domain.hashchain import HASHED_FIELDS
+from registry.domain.uris import validate_source_uri
 from registry.models import (
     Approval,
     AuditEvent,
@@ -96,8 +99,8 @@ class ModelInSerializer(serializers.Serializer):
         name_validator.regex, max_length=200, error_messages={"invalid": name_validator.message}
     )
     description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION_MAX)
-    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
-    team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True)
+    owner = ExistingSlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False)
+    team = ExistingSlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True)
     risk_tier = serializers.ChoiceField(choices=RiskTier.choices, required=False)
     business_goal = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     success_kpi = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
@@ -154,8 +157,19 @@ class VersionOutSerializer(serializers.ModelSerializer):
         ]
 
 
+def _check_source_uri(uri: str) -> None:
+    validate_source_uri(uri, allowed_schemes=settings.MLOPS_GOV["SOURCE_URI_SCHEMES"])
+
+
 class VersionInSerializer(serializers.Serializer):
-    source_uri = serializers.CharField(max_length=2048)
+    source_uri = CheckedPatternField(
+        source_uri_pattern(settings.MLOPS_GOV["SOURCE_URI_SCHEMES"]),
+        check=_check_source_uri,
+        max_length=2048,
+        message=f"Give the artifact as scheme://bucket/path with {SEGMENT_RULE} "
+        f"(schemes: {', '.join(sorted(settings.MLOPS_GOV['SOURCE_URI_SCHEMES']))}).",
+        help_text="Where the artifact lives, e.g. s3://bucket/models/churn/3.",
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION_MAX)
     artifact_sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, allow_blank=True)
     framework = serializers.CharField(required=False, allow_blank=True, max_length=100)

@@ -46,7 +46,8 @@ def promotion_request_create(
             raise ConflictError(str(exc)) from None
     elif kind == RequestKind.ALIAS:
         if not is_protected_alias(model, alias):
-            raise DomainError(f"Alias '{alias}' is not protected; set it directly.")
+            # Well-formed, but the model's policy does not protect this alias (a state of the policy): 409.
+            raise ConflictError(f"Alias '{alias}' is not protected; set it directly.")
     else:
         raise DomainError(f"Unknown request kind '{kind}'.")
     RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()

@@ -8,6 +8,14 @@ from reports.models import GovernanceReport
 
 
 class ReportInSerializer(serializers.Serializer):
+    # A model report (the default kind) names its model; a portfolio report says its kind. (Patterns, not enums:
+    # drf-spectacular would turn these one-value enums into components.)
+    request_schema_extra = {
+        "oneOf": [
+            {"properties": {"kind": {"type": "string", "pattern": f"^{ReportKind.MODEL}$"}}, "required": ["model"]},
+            {"properties": {"kind": {"type": "string", "pattern": f"^{ReportKind.PORTFOLIO}$"}}, "required": ["kind"]},
+        ]
+    }
     kind = serializers.ChoiceField(choices=ReportKind.choices, default=ReportKind.MODEL)
     model = serializers.CharField(max_length=200, required=False, help_text="Registered model name (model reports).")
     version = serializers.IntegerField(

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mlops_gov.api.permissions import IsAuthenticatedUser, RoleModelPermissions
+from mlops_gov.api.schema import DETAIL
 from mlops_gov.errors import ConflictError, NotFoundError
 from registry.models import RegisteredModel
 from reports import permissions, selectors, services
@@ -76,7 +77,12 @@ class ReportViewSet(viewsets.GenericViewSet):
         report.refresh_from_db()
         return Response(ReportOutSerializer(report).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(DETAIL, description="The report is not generated yet (or failed): no PDF."),
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk: int):
         report = get_object_or_404(self.get_queryset(), pk=pk)

@@ -177,12 +177,12 @@ def test_protected_alias_moves_only_through_approved_request(personas, api, high
     assert version.stage == "staging"  # an alias request moves the alias, not the stage
 
 
-def test_alias_request_for_unprotected_alias_is_400(personas, api, model, staged):
+def test_alias_request_for_unprotected_alias_is_409(personas, api, model, staged):
     response = api(personas.scientist).post(
         "/api/v1/promotion-requests/",
         {"model": model.name, "version": staged.version, "kind": "alias", "alias": "challenger", "justification": "x"},
     )
-    assert response.status_code == 400 and "not protected" in response.json()["detail"]
+    assert response.status_code == 409 and "not protected" in response.json()["detail"]
 
 
 def test_evidence_frozen_for_open_request_and_production(personas, api, staged):
