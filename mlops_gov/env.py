@@ -104,6 +104,8 @@ class ProductSettings(TypedDict):
     SOURCE_URI_SCHEMES: list[str]
     DATASET_FILE_ROOTS: list[str]
     DATASET_IMPORT_MAX_BYTES: int
+    DATASET_IMPORT_MAX_ROWS: int
+    DATASET_IMPORT_MAX_COLUMNS: int
     DRIFT_SHARD_COLUMNS: int
     # Report limits; reports/constants.py holds their defaults.
     REPORT_TEXT_MAX_CHARS: NotRequired[int]

@@ -331,9 +331,12 @@ MLOPS_GOV: ProductSettings = {
     "UPLOAD_MAX_ROWS": env_int("UPLOAD_MAX_ROWS", 5_000_000, minimum=1),
     "UPLOAD_MAX_COLUMNS": env_int("UPLOAD_MAX_COLUMNS", 500, minimum=1),
     # Datasets registered by URI: local folders a file:// URI may name (comma-separated; none = file:// off) and
-    # the most a worker reads of one object.
+    # the most a worker copies of one object. A Parquet file of plain columns is read a column at a time, never
+    # whole, so it may be larger, longer and wider than an upload; other files are read whole within UPLOAD_MAX_*.
     "DATASET_FILE_ROOTS": env_list("DATASET_FILE_ROOTS", []),
-    "DATASET_IMPORT_MAX_BYTES": env_int("DATASET_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1),
+    "DATASET_IMPORT_MAX_BYTES": env_int("DATASET_IMPORT_MAX_BYTES", 16 * 1024**3, minimum=1),
+    "DATASET_IMPORT_MAX_ROWS": env_int("DATASET_IMPORT_MAX_ROWS", 50_000_000, minimum=1),
+    "DATASET_IMPORT_MAX_COLUMNS": env_int("DATASET_IMPORT_MAX_COLUMNS", 5000, minimum=1),
     # A drift check over more feature columns than this is split into chunks of this many columns, each checked by
     # its own Celery task (any worker), and merged when the last one finishes.
     "DRIFT_SHARD_COLUMNS": env_int("DRIFT_SHARD_COLUMNS", 100, minimum=1),

@@ -14,6 +14,7 @@ import hashlib
 import io
 import zipfile
 import zlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,10 +264,26 @@ def _check_columns(names: list[str], limits: Limits) -> None:
 
 def _read_parquet(data: bytes, limits: Limits) -> pd.DataFrame:
     import pyarrow as pa
+
+    parquet = open_parquet(io.BytesIO(data), size_bytes=len(data), limits=limits)
+    try:
+        table = parquet.read()
+        # ignore_metadata: never rebuild pandas objects or extension types named by the file's metadata.
+        frame = table.to_pandas(ignore_metadata=True)
+    except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
+        raise IngestError(f"The Parquet file could not be read: {str(exc)[:300]}") from None
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def open_parquet(handle: Any, *, size_bytes: int, limits: Limits) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` over ``handle`` once its footer passes the checks (columns, rows, plain
+    types only, expanded size); nothing but the footer is read."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(io.BytesIO(data))
+        parquet = pq.ParquetFile(handle)
         meta = parquet.metadata
         arrow_schema = parquet.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -284,20 +301,13 @@ def _read_parquet(data: bytes, limits: Limits) -> pd.DataFrame:
                 f"Column '{fld.name}' has type {fld.type}; only numbers, booleans, strings and timestamps are accepted."
             )
     expanded = _parquet_expanded_size(meta, arrow_schema)
-    ratio = expanded / max(len(data), 1)
+    ratio = expanded / max(size_bytes, 1)
     if expanded > limits.max_expanded_bytes or (expanded > 50_000_000 and ratio > 5 * MAX_EXPANSION_RATIO):
         raise IngestError(
-            f"The Parquet data expands to {expanded:,} bytes from {len(data):,}: refused as a possible "
+            f"The Parquet data expands to {expanded:,} bytes from {size_bytes:,}: refused as a possible "
             "decompression bomb."
         )
-    try:
-        table = parquet.read()
-        # ignore_metadata: never rebuild pandas objects or extension types named by the file's metadata.
-        frame = table.to_pandas(ignore_metadata=True)
-    except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
-        raise IngestError(f"The Parquet file could not be read: {str(exc)[:300]}") from None
-    frame.columns = [str(c) for c in frame.columns]
-    return frame
+    return parquet
 
 
 def _parquet_expanded_size(meta: Any, arrow_schema: Any) -> int:
@@ -337,14 +347,15 @@ def _plain_arrow_type(t: Any) -> bool:
     )
 
 
-def _validate_roles(frame: pd.DataFrame, roles: dict[str, str]) -> dict[str, str]:
+def _validate_roles(frame: pd.DataFrame | Collection[str], roles: dict[str, str]) -> dict[str, str]:
+    columns = frame.columns if isinstance(frame, pd.DataFrame) else frame
     clean: dict[str, str] = {}
     for role, column in roles.items():
         if role not in ROLES:
             raise IngestError(f"Unknown column role '{role}' (use {', '.join(ROLES)}).")
         if not column:
             continue
-        if column not in frame.columns:
+        if column not in columns:
             raise IngestError(f"The {role} column '{column}' is not in the file.")
         clean[role] = column
     if len(set(clean.values())) != len(clean):
@@ -394,16 +405,7 @@ def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -
     their labels. The batch keeps its own typing (a check types from the current data, as Evidently does)."""
     wanted = [c for c in reference_schema if c["kind"] in KINDS]
     own: dict[str, ColumnTyping | None] = {t.name: t for t in table.typing} or {c.name: None for c in table.features}
-    checked = {c.name for c in table.features}
-    missing = [c["name"] for c in wanted if c["name"] not in own]
-    extra = sorted(checked - {c["name"] for c in reference_schema})
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing columns: {', '.join(missing[:20])}")
-        if extra:
-            parts.append(f"unexpected columns: {', '.join(extra[:20])}")
-        raise IngestError("The batch does not match the reference schema (" + "; ".join(parts) + ").")
+    _check_reference_columns(own, {c.name for c in table.features}, reference_schema)
     frame = table.frame
     mismatches: dict[str, int] = {}
     for ref in wanted:
@@ -420,6 +422,122 @@ def conform_to_reference(table: Table, reference_schema: list[dict[str, str]]) -
             frame[name] = _as_category_strings(series) if not reference_numbers else series
     table.type_mismatches = mismatches
     return table
+
+
+def _check_reference_columns(
+    own: Collection[str], checked: Collection[str], reference_schema: list[dict[str, str]]
+) -> None:
+    """Refuse a batch that lacks a column the reference checks or checks one the reference does not have."""
+    missing = [c["name"] for c in reference_schema if c["kind"] in KINDS and c["name"] not in own]
+    extra = sorted(set(checked) - {c["name"] for c in reference_schema})
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing columns: {', '.join(missing[:20])}")
+        if extra:
+            parts.append(f"unexpected columns: {', '.join(extra[:20])}")
+        raise IngestError("The batch does not match the reference schema (" + "; ".join(parts) + ").")
+
+
+# --- Parquet a column at a time ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ParquetScan:
+    """A Parquet file validated and typed one column at a time, never whole in memory: what a stored dataset records
+    about it (the file itself is kept as it is: see ``stored_as_is``)."""
+
+    features: list[ColumnSpec]
+    roles: dict[str, str]
+    typing: list[ColumnTyping]
+    n_rows: int
+    n_columns: int
+    type_mismatches: dict[str, int] = field(default_factory=dict)
+
+    def schema(self) -> list[dict[str, str]]:
+        return [t.to_dict() for t in self.typing]
+
+
+def _arrow_numbers(t: Any) -> bool:
+    import pyarrow.types as pt
+
+    return bool(pt.is_integer(t) or pt.is_floating(t))
+
+
+def stored_as_is(parquet: Any, reference_schema: list[dict[str, str]] | None = None) -> bool:
+    """True when every column reads back as the in-memory path would store it (numbers, plain strings, timestamps,
+    dates) and, for a batch, no column needs converting to its reference's storage (numbers vs text): the file can
+    then be kept as it is and read one column at a time. Otherwise the caller takes the in-memory path."""
+    import pyarrow.types as pt
+
+    types = {str(fld.name): fld.type for fld in parquet.schema_arrow}
+    for t in types.values():
+        if not (_arrow_numbers(t) or pt.is_string(t) or pt.is_large_string(t) or pt.is_timestamp(t) or pt.is_date(t)):
+            return False
+    for ref in reference_schema or []:
+        t = types.get(ref["name"])
+        if ref["kind"] in KINDS and t is not None and _arrow_numbers(t) != _numeric_dtype_name(str(ref.get("dtype"))):
+            return False
+    return True
+
+
+def read_column(parquet: Any, name: str) -> pd.Series:
+    """One column of the file as the whole-file read gives it (only that column's chunks are read)."""
+    import pyarrow as pa
+
+    try:
+        frame = parquet.read(columns=[name]).to_pandas(ignore_metadata=True)
+    except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
+        raise IngestError(f"The Parquet file could not be read: {str(exc)[:300]}") from None
+    return frame.iloc[:, 0].rename(name)
+
+
+def scan_parquet(
+    parquet: Any,
+    *,
+    roles: dict[str, str] | None = None,
+    optional_roles: dict[str, str] | None = None,
+    reference_schema: list[dict[str, str]] | None = None,
+    on_feature: Callable[[ColumnSpec, pd.Series], None] | None = None,
+) -> ParquetScan:
+    """Validate and type ``parquet`` (an ``open_parquet`` file that is ``stored_as_is``) one column at a time, with
+    the rules of ``read_table`` and, given the reference's schema, of ``conform_to_reference``. ``on_feature`` sees
+    each checked column once (e.g. to profile it) before the next one is read."""
+    names = [str(n) for n in parquet.schema_arrow.names]
+    inherited = {k: v for k, v in (optional_roles or {}).items() if v in names}
+    roles = _validate_roles(names, {**inherited, **(roles or {})})
+    role_columns = set(roles.values())
+    wanted = {c["name"]: c for c in reference_schema or [] if c["kind"] in KINDS}
+    typing: list[ColumnTyping] = []
+    for name in names:
+        if name in role_columns:
+            continue
+        series = read_column(parquet, name)
+        if series.notna().sum() == 0:
+            raise IngestError(f"Column '{name}' has no values (all missing).")
+        if name in wanted and pd.api.types.is_datetime64_any_dtype(series.dtype):
+            kind = wanted[name]["kind"]
+            raise IngestError(f"Column '{name}' holds dates in this batch but {kind} values in the reference.")
+        try:
+            (typed,) = type_frame(series.to_frame(), exclude=())
+        except TypingError as exc:
+            raise IngestError(str(exc)) from None
+        typing.append(typed)
+        if typed.checked and on_feature is not None:
+            on_feature(ColumnSpec(typed.name, typed.kind), series)
+        del series
+    features = [ColumnSpec(t.name, t.kind) for t in typing if t.checked]
+    if not features:
+        raise IngestError("The file has no feature columns to monitor.")
+    if reference_schema is not None:
+        _check_reference_columns({t.name for t in typing}, {c.name for c in features}, reference_schema)
+    return ParquetScan(
+        features=features,
+        roles=roles,
+        typing=typing,
+        n_rows=int(parquet.metadata.num_rows),
+        n_columns=len(names),
+    )
 
 
 def _numeric_dtype_name(name: str) -> bool:

@@ -5,8 +5,9 @@ infinite values, min, max, unique count and the population standard deviation (c
 it, on the column in its original order). Per categorical column: the value counts (keys are canonical strings).
 
 Evidently drops NaN and +-inf before every stat test, so the sorted values and the category counts here are exactly
-the reference sample a stat test sees. Serialisation is ``np.savez`` with a JSON header; loading uses
-``allow_pickle=False``: a profile file can never execute code.
+the reference sample a stat test sees. Serialisation is an uncompressed ``.npz`` (one member per numeric column,
+written one column at a time by ``ProfileWriter``) with a JSON header; loading uses ``allow_pickle=False``: a profile
+file can never execute code.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -171,41 +173,14 @@ class ReferenceProfile:
     # ----------------------------------------------------------------------------------------------- storage
     def to_bytes(self) -> bytes:
         """Serialise without pickle: an ``.npz`` archive with a JSON header and one float64 array per numeric column."""
-        header: dict[str, Any] = {
-            "format": FORMAT_VERSION,
-            "n_rows": self.n_rows,
-            "columns": [{"name": spec.name, "kind": spec.kind} for spec in self.columns],
-            "numeric": {},
-            "categorical": {},
-        }
-        arrays: dict[str, np.ndarray] = {}
-        for index, spec in enumerate(self.columns):
-            if spec.name in self.numeric:
-                stats = self.numeric[spec.name]
-                key = f"num_{index}"
-                arrays[key] = np.ascontiguousarray(stats.values, dtype=np.float64)
-                header["numeric"][spec.name] = {
-                    "array": key,
-                    "n_missing": stats.n_missing,
-                    "n_infinite": stats.n_infinite,
-                    "minimum": stats.minimum,
-                    "maximum": stats.maximum,
-                    "n_unique": stats.n_unique,
-                    "std": stats.std,
-                    "is_integer": stats.is_integer,
-                    "dtype": stats.dtype,
-                }
-            else:
-                stats_c = self.categorical[spec.name]
-                header["categorical"][spec.name] = {
-                    "keys": list(stats_c.counts.keys()),
-                    "counts": [int(v) for v in stats_c.counts.values()],
-                    "n_missing": stats_c.n_missing,
-                }
-        encoded = json.dumps(header, allow_nan=False, ensure_ascii=False).encode("utf-8")
-        arrays["header"] = np.frombuffer(encoded, dtype=np.uint8)
         buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **arrays)
+        writer = ProfileWriter(buffer)
+        for spec in self.columns:
+            if spec.name in self.numeric:
+                writer.add_numeric(spec, self.numeric[spec.name])
+            else:
+                writer.add_categorical(spec, self.categorical[spec.name])
+        writer.finish(self.n_rows)
         return buffer.getvalue()
 
     @classmethod
@@ -255,6 +230,76 @@ class ReferenceProfile:
             if spec.name not in profile.numeric and (spec.kind == NUMERICAL or spec.name not in profile.categorical):
                 raise ProfileError(f"Reference profile is missing the statistics of column {spec.name!r}.")
         return profile
+
+
+class ProfileWriter:
+    """Writes a stored profile one column at a time, so building the profile of a wide reference never holds more
+    than one column: each numeric column's sorted values go into the archive (an uncompressed ``.npz``, the format
+    ``from_bytes`` reads) as soon as they are computed and are then dropped; the JSON header, small, goes last.
+
+    ``add`` takes one column's values, in the profile's column order; ``finish`` closes the archive."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self._columns: list[ColumnSpec] = []
+        self._numeric: dict[str, Any] = {}
+        self._categorical: dict[str, Any] = {}
+        self._archive = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
+
+    def add(self, spec: ColumnSpec, series: pd.Series) -> None:
+        """Profile one column of the reference (the same statistics as ``ReferenceProfile.from_frame``)."""
+        # Stored by what the values are, not by kind (as from_frame does).
+        if spec.kind == NUMERICAL or _holds_numbers(series):
+            self.add_numeric(spec, numeric_stats(series, spec.name, where="reference"))
+        else:
+            self.add_categorical(spec, categorical_stats(series, spec.name, where="reference"))
+
+    def add_numeric(self, spec: ColumnSpec, stats: NumericStats) -> None:
+        key = f"num_{self._append(spec)}"
+        self._member(key, np.ascontiguousarray(stats.values, dtype=np.float64))
+        self._numeric[spec.name] = {
+            "array": key,
+            "n_missing": stats.n_missing,
+            "n_infinite": stats.n_infinite,
+            "minimum": stats.minimum,
+            "maximum": stats.maximum,
+            "n_unique": stats.n_unique,
+            "std": stats.std,
+            "is_integer": stats.is_integer,
+            "dtype": stats.dtype,
+        }
+
+    def add_categorical(self, spec: ColumnSpec, stats: CategoricalStats) -> None:
+        self._append(spec)
+        self._categorical[spec.name] = {
+            "keys": list(stats.counts.keys()),
+            "counts": [int(v) for v in stats.counts.values()],
+            "n_missing": stats.n_missing,
+        }
+
+    def _append(self, spec: ColumnSpec) -> int:
+        if any(known.name == spec.name for known in self._columns):
+            raise ProfileError(f"Duplicate column names: {spec.name}.")
+        self._columns.append(spec)
+        return len(self._columns) - 1
+
+    def finish(self, n_rows: int) -> None:
+        if not self._columns:
+            raise ProfileError("The reference profile needs at least one column.")
+        header: dict[str, Any] = {
+            "format": FORMAT_VERSION,
+            "n_rows": int(n_rows),
+            "columns": [{"name": spec.name, "kind": spec.kind} for spec in self._columns],
+            # in the columns' order, as the in-memory profile stores them
+            "numeric": {s.name: self._numeric[s.name] for s in self._columns if s.name in self._numeric},
+            "categorical": {s.name: self._categorical[s.name] for s in self._columns if s.name in self._categorical},
+        }
+        encoded = json.dumps(header, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        self._member("header", np.frombuffer(encoded, dtype=np.uint8))
+        self._archive.close()
+
+    def _member(self, key: str, array: np.ndarray) -> None:
+        with self._archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 # ---------------------------------------------------------------------------------------------------- helpers

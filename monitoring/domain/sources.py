@@ -7,12 +7,15 @@ audited and shown. No Django here: the service passes the operator's settings in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import io
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 # scheme -> the fsspec implementation package that must be installed to read it (the project's optional extras).
@@ -111,19 +114,58 @@ class Fetched:
 def fetch(uri: str, *, max_bytes: int) -> Fetched:
     """Read the whole object in chunks, hashing as it streams, and stop as soon as it exceeds ``max_bytes``
     (without trusting the size the store reports). Transport errors become ``SourceError``."""
+    chunks: list[bytes] = []
+    with open_stream(uri, max_bytes=max_bytes) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            chunks.append(chunk)
+    return Fetched(data=b"".join(chunks), sha256=stream.sha256, size_bytes=stream.size_bytes)
+
+
+class HashingStream(io.RawIOBase):
+    """The object as a read-only stream that hashes what passes through and stops past ``max_bytes``: handed to a
+    storage's ``save``, the object is copied in chunks, never held whole. Not seekable."""
+
+    def __init__(self, handle: BinaryIO, uri: str, max_bytes: int) -> None:
+        self._handle, self._uri, self._max = handle, uri, max_bytes
+        self._digest = hashlib.sha256()
+        self.size_bytes = 0
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with _read_errors(self._uri):
+            data = self._handle.read(min(len(buffer), CHUNK_BYTES))
+        self.size_bytes += len(data)
+        if self.size_bytes > self._max:
+            raise SourceError(f"The object is larger than the import limit of {self._max:,} bytes.")
+        self._digest.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextlib.contextmanager
+def open_stream(uri: str, *, max_bytes: int) -> Iterator[HashingStream]:
+    """Open the object for one streamed, checksummed read (see ``HashingStream``)."""
     import fsspec
 
-    digest = hashlib.sha256()
-    chunks: list[bytes] = []
-    size = 0
+    with _read_errors(uri):
+        handle = fsspec.open(uri, "rb").open()
     try:
-        with fsspec.open(uri, "rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise SourceError(f"The object is larger than the import limit of {max_bytes:,} bytes.")
-                digest.update(chunk)
-                chunks.append(chunk)
+        yield HashingStream(handle, uri, max_bytes)
+    finally:
+        handle.close()
+
+
+@contextlib.contextmanager
+def _read_errors(uri: str) -> Iterator[None]:
+    """Transport errors of any store as ``SourceError`` with a message safe to show."""
+    try:
+        yield
     except SourceError:
         raise
     except FileNotFoundError:
@@ -132,4 +174,3 @@ def fetch(uri: str, *, max_bytes: int) -> Fetched:
         raise SourceError(f"The workers' credentials may not read {uri}.") from None
     except Exception as exc:  # noqa: BLE001 - every client library has its own errors; the message is what matters
         raise SourceError(f"Could not read {uri}: {type(exc).__name__}: {str(exc)[:300]}") from None
-    return Fetched(data=b"".join(chunks), sha256=digest.hexdigest(), size_bytes=size)

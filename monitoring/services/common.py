@@ -25,6 +25,14 @@ def limits() -> ingest.Limits:
     return ingest.Limits(conf["UPLOAD_MAX_BYTES"], conf["UPLOAD_MAX_ROWS"], conf["UPLOAD_MAX_COLUMNS"])
 
 
+def import_limits() -> ingest.Limits:
+    """Limits of a Parquet dataset registered by URI, which a worker reads a column at a time (never whole)."""
+    conf = settings.MLOPS_GOV
+    return ingest.Limits(
+        conf["DATASET_IMPORT_MAX_BYTES"], conf["DATASET_IMPORT_MAX_ROWS"], conf["DATASET_IMPORT_MAX_COLUMNS"]
+    )
+
+
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise PermissionError_(message)

@@ -5,6 +5,7 @@ upload, as the person who asked (their permission is checked again when the work
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.db import transaction
@@ -16,8 +17,9 @@ from mlops_gov.jobs import JobStatus
 from monitoring import permissions, selectors, tasks
 from monitoring.domain import sources
 from monitoring.models import DatasetImport, DatasetKind
+from monitoring.services import storage
 from monitoring.services.common import require
-from monitoring.services.datasets import dataset_upload
+from monitoring.services.datasets import dataset_prepare_stored, dataset_record_stored, dataset_upload
 from registry.audit import audit_record
 from registry.models import ModelVersion
 
@@ -81,25 +83,56 @@ def dataset_import_run(*, import_id: int, interrupts: tuple[type[BaseException],
     if not DatasetImport.claim(import_id):
         return False
     job = DatasetImport.objects.select_related("version__model", "requested_by").get(pk=import_id)
+    files: list[str] = []  # stored by this run: deleted unless a dataset owns them at the end
     try:
-        fetched = sources.fetch(job.uri, max_bytes=settings.MLOPS_GOV["DATASET_IMPORT_MAX_BYTES"])
-        DatasetImport.set_progress(import_id, 50)
+        # The object is copied into storage in chunks, hashed on the way (never whole in memory).
+        data_name, sha256, size = storage.save_stream(
+            job.uri,
+            f"monitoring/datasets/{uuid.uuid4().hex}.parquet",
+            max_bytes=settings.MLOPS_GOV["DATASET_IMPORT_MAX_BYTES"],
+        )
+        files.append(data_name)
+        DatasetImport.set_progress(import_id, 30)
+        filename = sources.filename_of(job.uri)
+        prepared = dataset_prepare_stored(
+            version=job.version,
+            kind=job.kind,
+            data_name=data_name,
+            sha256=sha256,
+            size_bytes=size,
+            filename=filename,
+            actor=job.requested_by,
+            roles=job.roles,
+        )
+        data = None
+        if prepared is None:  # CSV, or Parquet whose columns need converting: read whole, within the upload limits
+            data = storage.read_bytes(data_name, max_bytes=settings.MLOPS_GOV["UPLOAD_MAX_BYTES"])
+        else:
+            files.extend(prepared.files)
+        DatasetImport.set_progress(import_id, 80)
         with transaction.atomic():
-            # Store and finish in one transaction, on the row we hold: a redelivery after a crash either finds
+            # Record and finish in one transaction, on the row we hold: a redelivery after a crash either finds
             # the job finished or stores again, never both.
             locked = DatasetImport.objects.select_for_update().get(pk=import_id)
             if locked.status != JobStatus.RUNNING or locked.attempts != job.attempts:
                 return False
-            dataset = dataset_upload(
-                version=job.version,
-                kind=job.kind,
-                data=fetched.data,
-                filename=sources.filename_of(job.uri),
-                actor=job.requested_by,
-                roles=job.roles,
-                trigger_check=job.run_check,
-                source_uri=job.uri,
-            )
+            if prepared is not None:
+                dataset = dataset_record_stored(
+                    prepared, actor=job.requested_by, trigger_check=job.run_check, source_uri=job.uri
+                )
+                files.clear()  # the dataset owns them now
+            else:
+                assert data is not None
+                dataset = dataset_upload(
+                    version=job.version,
+                    kind=job.kind,
+                    data=data,
+                    filename=filename,
+                    actor=job.requested_by,
+                    roles=job.roles,
+                    trigger_check=job.run_check,
+                    source_uri=job.uri,
+                )
             locked.status, locked.progress, locked.dataset = JobStatus.SUCCEEDED, 100, dataset
             locked.finished_at, locked.lease_expires_at = timezone.now(), None
             locked.save(update_fields=["status", "progress", "dataset", "finished_at", "lease_expires_at"])
@@ -110,6 +143,9 @@ def dataset_import_run(*, import_id: int, interrupts: tuple[type[BaseException],
     except Exception as exc:
         logger.exception("dataset import %s failed", import_id)
         dataset_import_fail(import_id=import_id, message=f"{type(exc).__name__}: {exc}")
+    finally:
+        for name in files:
+            storage.delete_quietly(name)
     return True
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
-from typing import BinaryIO, cast
+import posixpath
+from typing import IO, BinaryIO, cast
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.core.files.base import File
+from django.core.files.storage import default_storage
 
+from mlops_gov.errors import DomainError
+from monitoring.domain import sources
 from monitoring.domain.profile import KINDS, ColumnSpec, ReferenceProfile
 from monitoring.models import Dataset
 
@@ -17,6 +23,35 @@ def frame_to_parquet(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer, compression="zstd")
     return buffer.getvalue()
+
+
+def save_stream(uri: str, name: str, *, max_bytes: int) -> tuple[str, str, int]:
+    """Copy the object at ``uri`` into storage as ``name`` in chunks, hashing as it streams and stopping past
+    ``max_bytes``. Answers (stored name, sha256, size); nothing is left stored when the copy fails."""
+    with sources.open_stream(uri, max_bytes=max_bytes) as stream:
+        try:
+            stored = default_storage.save(name, File(cast(IO[bytes], stream), name=posixpath.basename(name)))
+        except BaseException:
+            delete_quietly(name)
+            raise
+    return stored, stream.sha256, stream.size_bytes
+
+
+def read_bytes(name: str, *, max_bytes: int) -> bytes:
+    """A stored file read whole, refused past ``max_bytes`` (the in-memory path of an import)."""
+    if default_storage.size(name) > max_bytes:
+        raise DomainError(
+            f"The file is larger than {max_bytes:,} bytes: only Parquet files of plain columns (numbers, strings, "
+            "timestamps) that fit the reference's storage are read a column at a time; other files are read whole, "
+            "within the upload limit."
+        )
+    with default_storage.open(name, "rb") as handle:
+        return cast(bytes, handle.read())
+
+
+def delete_quietly(name: str) -> None:
+    with contextlib.suppress(OSError):
+        default_storage.delete(name)
 
 
 def read_frame(dataset: Dataset, columns: list[str] | None = None) -> pd.DataFrame:
