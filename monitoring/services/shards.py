@@ -45,7 +45,10 @@ def fan_out(check: DriftCheck, *, hold_seconds: float = 0) -> list[int]:
         ]
         parts.append(DriftCheckShard(check_run=check, index=len(chunks), role=ShardRole.ROWS, columns=names))
         DriftCheckShard.objects.bulk_create(parts)
-    pending = list(check.shards.exclude(status=JobStatus.SUCCEEDED).order_by("index").values_list("pk", flat=True))
+    # The rows part (one task over every column) is queued first: queued last it would run alone at the end, while
+    # the other workers sit idle, and cap the speed-up of adding workers.
+    unfinished = check.shards.exclude(status=JobStatus.SUCCEEDED).order_by("index").values_list("pk", "role")
+    pending = [pk for pk, role in sorted(unfinished, key=lambda part: part[1] != ShardRole.ROWS)]
     DriftCheck.set_progress(check.pk, 10)
     if pending:
         tasks.enqueue_drift_shards(pending, hold_first_seconds=hold_seconds)

@@ -143,7 +143,7 @@ def test_sweep_requeues_lost_parts_and_a_rerun_check_reuses_its_parts(wide, pers
     monkeypatch.setattr(tasks.run_drift_check, "delay", lambda pk: None)
     check = services.check_create(version=version, current=current, actor=personas.scientist, enqueue=False)
     services.check_run(check_id=check.pk)
-    first, second, rows = sent[0]
+    rows, first, second = sent[0]  # the rows part is queued first: it must not run alone at the end
     assert services.shard_run(shard_id=first) is True
     # The worker running the second part died (lease expired); the rows part waited in a lost queue.
     past = timezone.now() - timedelta(seconds=1)

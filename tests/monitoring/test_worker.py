@@ -84,9 +84,12 @@ def test_worker_killed_mid_shard_is_recovered_and_the_wide_check_finishes(celery
     version, current = upload_wide(personas, reference_rows=400, current_rows=400, seed=3)
     check = services.check_create(version=version, current=current, actor=personas.scientist, enqueue=False)
     DriftCheck.objects.filter(pk=check.pk).update(shard_columns=5)
-    # The worker splits the check into parts and holds the first one long enough to kill the worker there.
+    # The worker splits the check into parts and holds the first one queued (the rows part) long enough to kill the
+    # worker there.
     run_drift_check.apply_async(args=[check.pk], kwargs={"hold_seconds": 60})
-    first = wait_for(lambda: DriftCheckShard.objects.filter(check_run_id=check.pk, index=0, status="running").first())
+    first = wait_for(
+        lambda: DriftCheckShard.objects.filter(check_run_id=check.pk, role="rows", status="running").first()
+    )
     celery_worker.kill()
     assert DriftCheck.objects.get(pk=check.pk).status == "running"
     past = timezone.now() - timedelta(hours=1)
