@@ -56,10 +56,12 @@ WRITE_ERRORS = {
 class AutoSchema(openapi.AutoSchema):
     def _map_serializer(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         """A request serializer may state what its fields alone cannot (e.g. "a model report names the model") as
-        ``request_schema_extra``: a JSON-schema fragment merged into its request component (not when partial)."""
+        ``request_schema_extra``: a JSON-schema fragment merged into its request component (for a partial update,
+        ``partial_request_schema_extra``)."""
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
-        extra = getattr(serializer, "request_schema_extra", None)
-        if direction == "request" and extra and not getattr(serializer, "partial", False):
+        partial = getattr(serializer, "partial", False)
+        extra = getattr(serializer, "partial_request_schema_extra" if partial else "request_schema_extra", None)
+        if direction == "request" and extra:
             schema = {**schema, **extra}
         return schema
 

@@ -354,12 +354,19 @@ class EventsField(serializers.ListField):
 
 
 class AlertRuleInSerializer(serializers.Serializer):
-    # A rule sends somewhere: a webhook or at least one e-mail address (a partial update is checked by the service).
+    # A rule sends somewhere: a webhook or at least one e-mail address. A partial update naming both cannot empty
+    # both; one that empties one of them while the stored rule has nothing else is a 409 (the service).
     request_schema_extra = {
         "anyOf": [
             {"properties": {"webhook": {"type": "string"}}, "required": ["webhook"]},
             {"properties": {"emails": {"type": "array", "minItems": 1}}, "required": ["emails"]},
         ]
+    }
+    partial_request_schema_extra = {
+        "not": {
+            "properties": {"webhook": {"not": {"type": "string"}}, "emails": {"type": "array", "maxItems": 0}},
+            "required": ["webhook", "emails"],
+        }
     }
     name = serializers.CharField(max_length=100, validators=[_addressable])
     model = ExistingSlugRelatedField(

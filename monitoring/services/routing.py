@@ -106,6 +106,17 @@ def alert_routing_save(
     taken = f"{str(model_cls._meta.verbose_name).capitalize()} named '{obj.name}' already exists."
     if model_cls.objects.filter(name=obj.name).exclude(pk=obj.pk).exists():
         raise ConflictError(taken)
+    if (
+        isinstance(obj, AlertRule)
+        and previous is not None
+        and changes is not None
+        and not {"webhook", "emails"} <= set(changes)
+        and obj.webhook_id is None
+        and not obj.emails
+    ):
+        # A well-formed change that, with what the rule already has, would leave it sending nowhere: a conflict with
+        # the stored rule (a change naming both and leaving both empty is refused as invalid, 400, below).
+        raise ConflictError("The rule would have no webhook and no e-mail address left: give one of them.")
     alert_routing_validate(obj)
     try:
         with transaction.atomic():

@@ -41,7 +41,7 @@ class JSONObjectField(serializers.JSONField):
 @extend_schema_field(
     {
         "type": "object",
-        "additionalProperties": {"type": "string", "maxLength": limits.TAG_VALUE_MAX},
+        "additionalProperties": {"type": "string", "maxLength": limits.TAG_VALUE_MAX, "pattern": r"^[^\u0000]*$"},
         "maxProperties": limits.TAGS_MAX,
     }
 )

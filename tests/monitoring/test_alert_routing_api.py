@@ -341,7 +341,9 @@ def test_a_rule_with_emails_only_and_no_model_listens_to_every_model(api, person
 def test_a_partial_update_is_validated_as_a_whole(api, personas, hook):
     client = api(personas.engineer)
     assert client.post(RULES, rule_body()).status_code == 201
-    response = client.patch(f"{RULES}drift to ci/", {"webhook": None})  # no e-mails either
+    response = client.patch(f"{RULES}drift to ci/", {"webhook": None})  # no e-mails either: the stored rule
+    assert response.status_code == 409 and "no webhook and no e-mail" in response.data["detail"]
+    response = client.patch(f"{RULES}drift to ci/", {"webhook": None, "emails": []})  # invalid by itself
     assert response.status_code == 400 and "webhook" in response.data
     assert AlertRule.objects.get().webhook == hook
 
