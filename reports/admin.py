@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from mlops_gov.errors import DomainError
 from registry.models import ModelVersion
@@ -123,4 +124,4 @@ class GovernanceReportAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
         if done:
-            self.message_user(request, f"{done} report(s) queued.", level=messages.SUCCESS)
+            self.message_user(request, _("%(count)s report(s) queued.") % {"count": done}, level=messages.SUCCESS)

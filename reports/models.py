@@ -29,6 +29,9 @@ class GovernanceReport(Job):
     )
     requested_by_name = models.CharField(max_length=150, blank=True)
     title = models.CharField(max_length=300, blank=True)
+    language = models.CharField(
+        max_length=16, default="en-gb", help_text="The language the report is written in (a code of LANGUAGES)."
+    )
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)

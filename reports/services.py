@@ -8,16 +8,20 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from mlops_gov.actors import Actor
 from mlops_gov.errors import DomainError, NotFoundError, PermissionError_
+from mlops_gov.i18n import user_language
 from mlops_gov.jobs import JobStatus
 from registry.audit import audit_record, checkpoints
 from registry.domain import checkpoint as cp
-from registry.models import AuditEvent, CheckpointTrigger, ModelVersion, RegisteredModel
+from registry.models import AuditEvent, CheckpointTrigger, ModelVersion, PromotionRequest, RegisteredModel
 from reports import permissions, rendering, selectors, tasks
 from reports.choices import ReportKind, ReportTrigger, ReportVariant
 from reports.models import GovernanceReport
@@ -41,22 +45,47 @@ def _check_variant(variant: str) -> None:
         raise DomainError(f"Unknown report variant '{variant}'; use one of: {', '.join(ReportVariant.values)}.")
 
 
+def report_language(language: str | None) -> str:
+    """A code of settings.LANGUAGES for a report: ``language`` ("ko", "ko-KR", "en", "en-gb"...), else the active
+    language; an unknown one is refused with the list of known ones."""
+    known = [code for code, _name in settings.LANGUAGES]
+    wanted = (language or translation.get_language() or settings.LANGUAGE_CODE).lower().replace("_", "-")
+    for code in known:
+        if wanted == code or wanted.split("-")[0] == code.split("-")[0]:
+            return code
+    if language is None:
+        return settings.LANGUAGE_CODE
+    raise DomainError(f"Unknown report language '{language}'; use one of: {', '.join(known)}.")
+
+
 # --- on demand (nothing stored) ---------------------------------------------------------------------------------------
 
 
 def model_report_render(
-    *, version: ModelVersion, generated_by: str, variant: str = ReportVariant.PDF, pdf: bool = True
+    *,
+    version: ModelVersion,
+    generated_by: str,
+    variant: str = ReportVariant.PDF,
+    pdf: bool = True,
+    language: str | None = None,
 ) -> RenderedReport:
-    """Assemble and render one model version's report (HTML always, PDF when asked)."""
+    """Assemble and render one model version's report (HTML always, PDF when asked), in ``language`` (default: the
+    active one). Dates, numbers and every text the service writes follow it; the records shown stay as stored."""
     _check_variant(variant)
-    context = selectors.report_context(version=version, generated_by=generated_by, variant=variant if pdf else "")
-    return _render(rendering.MODEL_TEMPLATE, context, variant=variant, pdf=pdf)
+    lang = report_language(language)
+    with translation.override(lang):
+        context = selectors.report_context(version=version, generated_by=generated_by, variant=variant if pdf else "")
+        return _render(rendering.MODEL_TEMPLATE, {**context, "language": lang}, variant=variant, pdf=pdf)
 
 
-def portfolio_report_render(*, generated_by: str, variant: str = ReportVariant.PDF, pdf: bool = True) -> RenderedReport:
+def portfolio_report_render(
+    *, generated_by: str, variant: str = ReportVariant.PDF, pdf: bool = True, language: str | None = None
+) -> RenderedReport:
     _check_variant(variant)
-    context = selectors.portfolio_context(generated_by=generated_by, variant=variant if pdf else "")
-    return _render(rendering.PORTFOLIO_TEMPLATE, context, variant=variant, pdf=pdf)
+    lang = report_language(language)
+    with translation.override(lang):
+        context = selectors.portfolio_context(generated_by=generated_by, variant=variant if pdf else "")
+        return _render(rendering.PORTFOLIO_TEMPLATE, {**context, "language": lang}, variant=variant, pdf=pdf)
 
 
 def _render(template: str, context: dict[str, Any], *, variant: str, pdf: bool) -> RenderedReport:
@@ -87,6 +116,7 @@ def report_export_record(
             "size_bytes": len(rendered.pdf),
             "variant": variant,
             "chain_sequence": rendered.context["chain"]["sequence"],
+            "language": rendered.context.get("language", settings.LANGUAGE_CODE),
         },
     )
 
@@ -104,13 +134,16 @@ def report_request(
     variant: str = ReportVariant.PDF_A,
     trigger: str = ReportTrigger.PAGE,
     enqueue: bool = True,
+    language: str | None = None,
 ) -> GovernanceReport:
     """Create a queued stored report and enqueue its rendering after commit.
 
     A model report is about ``version`` (or the model's production version). ``actor`` None means the system
-    (the automatic report on promotion).
+    (the automatic report on promotion). ``language``: the report's (default: the active language); it is recorded
+    on the report and its rendering uses it, whoever's worker renders it.
     """
     _check_variant(variant)
+    lang = report_language(language)
     if trigger not in ReportTrigger.values:
         raise DomainError(f"Unknown trigger '{trigger}'.")
     if kind == ReportKind.PORTFOLIO:
@@ -122,7 +155,8 @@ def report_request(
             trigger=trigger,
             requested_by=actor,
             requested_by_name=_username(actor),
-            title="Governance portfolio: models in production",
+            title=_title(lang, None),
+            language=lang,
         )
     elif kind == ReportKind.MODEL:
         if version is None:
@@ -144,7 +178,8 @@ def report_request(
             trigger=trigger,
             requested_by=actor,
             requested_by_name=_username(actor),
-            title=f"Governance report: {model.name} v{version.version}"[:300],
+            title=_title(lang, version)[:300],
+            language=lang,
         )
     else:
         raise DomainError(f"Unknown report kind '{kind}'.")
@@ -152,12 +187,29 @@ def report_request(
         action="report.requested",
         obj=report,
         model=model,
-        after={"kind": kind, "version": report.version_number, "variant": variant, "trigger": trigger},
+        after={
+            "kind": kind,
+            "version": report.version_number,
+            "variant": variant,
+            "trigger": trigger,
+            "language": lang,
+        },
         actor=actor,
     )
     if enqueue:
         transaction.on_commit(lambda: tasks.generate_report.delay(report.pk))
     return report
+
+
+def _title(language: str, version: ModelVersion | None) -> str:
+    """The stored report's title, in the report's language."""
+    with translation.override(language):
+        if version is None:
+            return _("Governance portfolio: models in production")
+        return _("Governance report: %(model)s v%(version)s") % {
+            "model": version.model.name,
+            "version": version.version,
+        }
 
 
 def report_enqueue(report_id: int) -> None:
@@ -186,12 +238,17 @@ def report_generate(*, report_id: int, hold_seconds: float = 0) -> GovernanceRep
     try:
         GovernanceReport.set_progress(report.pk, 10)
         if report.kind == ReportKind.PORTFOLIO:
-            rendered = portfolio_report_render(generated_by=report.requested_by_name, variant=report.variant)
+            rendered = portfolio_report_render(
+                generated_by=report.requested_by_name, variant=report.variant, language=report.language
+            )
         else:
             if report.version is None:
                 raise DomainError("The model version of this report no longer exists.")
             rendered = model_report_render(
-                version=report.version, generated_by=report.requested_by_name, variant=report.variant
+                version=report.version,
+                generated_by=report.requested_by_name,
+                variant=report.variant,
+                language=report.language,
             )
         GovernanceReport.set_progress(report.pk, 90)
         _store(report, rendered)
@@ -227,6 +284,7 @@ def _store(report: GovernanceReport, rendered: RenderedReport) -> None:
             "chain_sequence": report.chain_sequence,
             "chain_hash": report.chain_hash,
             "chain_verified": report.chain_verified,
+            "language": report.language,
         },
         actor=report.requested_by,
     )
@@ -240,7 +298,16 @@ def on_governance_event(sender: Any, event: AuditEvent, **kwargs: Any) -> None:
         version = ModelVersion.objects.select_related("model").get(
             model_id=event.model_id, version=int((event.after or {}).get("version") or 0)
         )
+        # Written in the language of whoever requested the promotion it records (their saved choice, else the
+        # site's default); the person who applied it when the request is gone.
+        object_id = str(event.object_id or "")
+        found = PromotionRequest.objects.filter(pk=int(object_id)).first() if object_id.isdigit() else None
+        requester = found.requested_by if found is not None else None
+        if requester is None and event.actor_id:
+            requester = get_user_model().objects.filter(pk=event.actor_id).first()
         with transaction.atomic():
-            report_request(actor=None, version=version, trigger=ReportTrigger.PROMOTION)
+            report_request(
+                actor=None, version=version, trigger=ReportTrigger.PROMOTION, language=user_language(requester)
+            )
     except Exception:  # the promotion already committed; a report failure must not surface there
         logger.exception("automatic governance report for event #%s failed", event.sequence)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mlops_gov.errors import DomainError
@@ -19,18 +20,24 @@ from reports.models import GovernanceReport
 def _readable_model(request, name: str) -> RegisteredModel:
     model = get_object_or_404(RegisteredModel.objects.select_related("owner", "team"), name=name)
     if not permissions.can_read_model_reports(request.user, model):
-        raise Http404("No such model report.")
+        raise Http404(_("No such model report."))
     return model
 
 
 def _version(request, model: RegisteredModel) -> ModelVersion:
     raw = request.GET.get("version", "")
     if raw and not raw.isdigit():
-        raise Http404("Give the version as a number.")
+        raise Http404(_("Give the version as a number."))
     version = selectors.report_version(model=model, version=int(raw) if raw else None)
     if version is None:
-        raise Http404("This model has no production version; choose a version (?version=N).")
+        raise Http404(_("This model has no production version; choose a version (?version=N)."))
     return version
+
+
+def _language(request) -> str | None:
+    """The report language asked for (``language`` in the form or the query), else None: the reader's own."""
+    raw = (request.POST.get("language") if request.method == "POST" else None) or request.GET.get("language")
+    return raw or None
 
 
 def _variant(request) -> str:
@@ -59,7 +66,10 @@ def model_preview(request, name: str):
     """The report in the browser: the same template as the PDF."""
     model = _readable_model(request, name)
     rendered = services.model_report_render(
-        version=_version(request, model), generated_by=request.user.get_username(), pdf=False
+        version=_version(request, model),
+        generated_by=request.user.get_username(),
+        pdf=False,
+        language=_language(request),
     )
     return HttpResponse(rendered.html)
 
@@ -70,7 +80,10 @@ def model_pdf(request, name: str):
     model = _readable_model(request, name)
     version = _version(request, model)
     rendered = services.model_report_render(
-        version=version, generated_by=request.user.get_username(), variant=_variant(request)
+        version=version,
+        generated_by=request.user.get_username(),
+        variant=_variant(request),
+        language=_language(request),
     )
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in model.name)[:80]
     filename = f"governance-report-{safe}-v{version.version}.pdf"
@@ -84,10 +97,10 @@ def model_generate(request, name: str):
     model = _readable_model(request, name)
     raw = request.POST.get("version", "").strip()
     if raw and not raw.isdigit():
-        raise Http404("Give the version as a number.")
+        raise Http404(_("Give the version as a number."))
     version = selectors.report_version(model=model, version=int(raw)) if raw else None
     if raw and version is None:  # never fall back to the production version for a number that does not exist
-        raise Http404(f"'{model.name}' has no version {raw}.")
+        raise Http404(_("'%(model)s' has no version %(version)s.") % {"model": model.name, "version": raw})
     try:
         report = services.report_request(
             actor=request.user,
@@ -95,18 +108,19 @@ def model_generate(request, name: str):
             version=version,
             trigger=ReportTrigger.PAGE,
             variant=request.POST.get("variant") or ReportVariant.PDF_A,
+            language=_language(request),
         )
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("registry:model-detail", name=name)
-    messages.success(request, f"Report #{report.pk} is being generated.")
+    messages.success(request, _("Report #%(pk)s is being generated.") % {"pk": report.pk})
     return redirect("reports:report-detail", pk=report.pk)
 
 
 def _readable_report(request, pk: int) -> GovernanceReport:
     report = get_object_or_404(GovernanceReport.objects.select_related("model__team", "model__owner"), pk=pk)
     if not selectors.can_read_report(request.user, report):
-        raise Http404("No such report.")
+        raise Http404(_("No such report."))
     return report
 
 
@@ -119,7 +133,7 @@ def report_detail(request, pk: int):
 def report_download(request, pk: int):
     report = _readable_report(request, pk)
     if not report.file:
-        raise Http404("This report has no file yet.")
+        raise Http404(_("This report has no file yet."))
     response = FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -127,19 +141,24 @@ def report_download(request, pk: int):
 
 def _portfolio_reader(request) -> None:
     if not permissions.can_read_portfolio(request.user):
-        raise Http404("No such report.")
+        raise Http404(_("No such report."))
 
 
 @login_required
 def portfolio_preview(request):
     _portfolio_reader(request)
-    return HttpResponse(services.portfolio_report_render(generated_by=request.user.get_username(), pdf=False).html)
+    rendered = services.portfolio_report_render(
+        generated_by=request.user.get_username(), pdf=False, language=_language(request)
+    )
+    return HttpResponse(rendered.html)
 
 
 @login_required
 def portfolio_pdf(request):
     _portfolio_reader(request)
-    rendered = services.portfolio_report_render(generated_by=request.user.get_username(), variant=_variant(request))
+    rendered = services.portfolio_report_render(
+        generated_by=request.user.get_username(), variant=_variant(request), language=_language(request)
+    )
     services.report_export_record(
         rendered=rendered, version=None, variant=_variant(request), destination="portfolio-report.pdf"
     )
@@ -150,5 +169,12 @@ def portfolio_pdf(request):
 @require_POST
 def portfolio_generate(request):
     _portfolio_reader(request)
-    report = services.report_request(actor=request.user, kind=ReportKind.PORTFOLIO, trigger=ReportTrigger.PAGE)
+    try:
+        report = services.report_request(
+            actor=request.user, kind=ReportKind.PORTFOLIO, trigger=ReportTrigger.PAGE, language=_language(request)
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("reports:report-list")
+    messages.success(request, _("Report #%(pk)s is being generated.") % {"pk": report.pk})
     return redirect("reports:report-detail", pk=report.pk)

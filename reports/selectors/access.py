@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from mlops_gov.actors import Viewer
 from mlops_gov.listing import ordered
@@ -61,9 +62,13 @@ def can_read_report(user: Viewer | None, report: GovernanceReport) -> bool:
 def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
     qs = report_list(user=user)
     latest: datetime | None = qs.values_list("created_at", flat=True).first()
-    card: dict[str, Any] = {"label": "Governance reports", "value": qs.count(), "url": reverse("reports:report-list")}
+    card: dict[str, Any] = {
+        "label": _("Governance reports"),
+        "value": qs.count(),
+        "url": reverse("reports:report-list"),
+    }
     if latest is not None:
-        card["note"] = f"latest {latest:%Y-%m-%d %H:%M}"
+        card["note"] = _("latest %(when)s") % {"when": f"{latest:%Y-%m-%d %H:%M}"}
     return [card]
 
 
@@ -84,10 +89,10 @@ def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
     trend = daily_counts(recent.values_list("created_at", flat=True), days=days, now=now)
     return [
         {
-            "group": "Audit",
-            "label": "Reports generated in the last 7 days",
+            "group": _("Audit"),
+            "label": _("Reports generated in the last 7 days"),
             "value": recent.filter(created_at__gte=now - timedelta(days=7)).count(),
             "url": reverse("reports:report-list"),
-            "trend_svg": sparkline(trend, label=f"Reports per day, last {days} days"),
+            "trend_svg": sparkline(trend, label=_("Reports per day, last %(days)s days") % {"days": days}),
         }
     ]

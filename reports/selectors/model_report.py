@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mlops_gov.actors import Actor
 from registry.audit import audit_head, audit_verify
@@ -17,13 +19,13 @@ from reports.domain.text import event_listing
 from reports.selectors.sections import APP_SECTIONS, app_portfolio_row, app_section
 
 CARD_LABELS = {
-    "intended_use": "Intended use",
-    "out_of_scope_use": "Out-of-scope use",
-    "training_data": "Training data",
-    "evaluation_data": "Evaluation data",
-    "metrics": "Metrics",
-    "ethical_considerations": "Ethical considerations",
-    "caveats": "Caveats",
+    "intended_use": gettext_lazy("Intended use"),
+    "out_of_scope_use": gettext_lazy("Out-of-scope use"),
+    "training_data": gettext_lazy("Training data"),
+    "evaluation_data": gettext_lazy("Evaluation data"),
+    "metrics": gettext_lazy("Metrics"),
+    "ethical_considerations": gettext_lazy("Ethical considerations"),
+    "caveats": gettext_lazy("Caveats"),
 }
 
 
@@ -72,9 +74,19 @@ def person_named(username: str) -> str:
     from django.contrib.auth import get_user_model
 
     if not username:
-        return "the system (automatic)"
+        return _("the system (automatic)")
     user = get_user_model().objects.filter(username=username).first()
     return person(user) if user is not None else username
+
+
+def _date(value: dt.datetime | None) -> str:
+    """A date in the active language: 2026-12-01, or 2026년 12월 1일 in Korean."""
+    if value is None:
+        return ""
+    from django.template.defaultfilters import date as date_filter
+    from django.utils.translation import get_language
+
+    return str(date_filter(value, "Y년 n월 j일" if (get_language() or "").startswith("ko") else "Y-m-d"))
 
 
 def cover_summary(version: ModelVersion, requests: list[dict[str, Any]]) -> dict[str, Any]:
@@ -84,18 +96,38 @@ def cover_summary(version: ModelVersion, requests: list[dict[str, Any]]) -> dict
     applied = [row for row in mine if row["request"].status == RequestStatus.APPLIED]
     row: dict[str, Any] | None = (applied or mine)[-1] if (applied or mine) else None
     if row is None:
-        decision = f"No promotion request recorded: the version is in {version.get_stage_display().lower()}."
+        decision = _("No promotion request recorded: the version is in %(stage)s.") % {
+            "stage": str(version.get_stage_display()).lower()
+        }
     else:
         request = row["request"]
-        target = request.target_label
-        closed = f" on {request.closed_at:%Y-%m-%d}" if request.closed_at else ""
-        decision = {
-            RequestStatus.APPLIED: f"Approved and applied: v{version.version} moved to {target}{closed} "
-            f"(request #{request.pk}).",
-            RequestStatus.OPEN: f"Pending: request #{request.pk} to move v{version.version} to {target} awaits "
-            "its approvals.",
-            RequestStatus.REJECTED: f"Rejected{closed}: request #{request.pk} to move v{version.version} to {target}.",
-        }.get(request.status, f"Request #{request.pk} to {target}: {request.get_status_display().lower()}{closed}.")
+        values = {
+            "version": version.version,
+            "target": request.target_label,
+            "pk": request.pk,
+            "status": str(request.get_status_display()).lower(),
+            "when": _date(request.closed_at),
+        }
+        if request.status == RequestStatus.APPLIED:
+            decision = (
+                _("Approved and applied: v%(version)s moved to %(target)s on %(when)s (request #%(pk)s).")
+                if request.closed_at
+                else _("Approved and applied: v%(version)s moved to %(target)s (request #%(pk)s).")
+            ) % values
+        elif request.status == RequestStatus.OPEN:
+            decision = _("Pending: request #%(pk)s to move v%(version)s to %(target)s awaits its approvals.") % values
+        elif request.status == RequestStatus.REJECTED:
+            decision = (
+                _("Rejected on %(when)s: request #%(pk)s to move v%(version)s to %(target)s.")
+                if request.closed_at
+                else _("Rejected: request #%(pk)s to move v%(version)s to %(target)s.")
+            ) % values
+        else:
+            decision = (
+                _("Request #%(pk)s to %(target)s: %(status)s on %(when)s.")
+                if request.closed_at
+                else _("Request #%(pk)s to %(target)s: %(status)s.")
+            ) % values
     gates = list(row["gates"]) if row else []
     maturity = app_portfolio_row("assessments", version=version)
     monitoring = app_portfolio_row("monitoring", version=version)
@@ -121,9 +153,9 @@ def cover_summary(version: ModelVersion, requests: list[dict[str, Any]]) -> dict
         "maturity": maturity,
         "monitoring": monitoring,
         "signers": [
-            ("Model owner", person(version.model.owner)),
-            ("Approver (model risk)", approvals[0]["name"] if approvals else ""),
-            ("Internal audit", ""),
+            (_("Model owner"), person(version.model.owner)),
+            (_("Approver (model risk)"), approvals[0]["name"] if approvals else ""),
+            (_("Internal audit"), ""),
         ],
     }
 
@@ -175,16 +207,17 @@ def report_context(
         ]
     )
     sections = [
-        {"key": label, "title": title, **app_section(label, version=version, empty_text=empty)}
+        {"key": label, "title": _(title), **app_section(label, version=version, empty_text=_(empty))}
         for label, title, empty in APP_SECTIONS
     ]
     generated_at = timezone.now()
-    title = f"Governance report: {model.name} v{version.version}"
+    title = _("Governance report: %(model)s v%(version)s") % {"model": model.name, "version": version.version}
     summary = cover_summary(version, requests)
     return {
         "doc": {
             "title": title,
-            "subject": f"Governance evidence for {model.name} version {version.version} ({version.stage})",
+            "subject": _("Governance evidence for %(model)s version %(version)s (%(stage)s)")
+            % {"model": model.name, "version": version.version, "stage": version.get_stage_display()},
             "author": person_named(generated_by) if generated_by else "mlops-gov",
             "generated_at": generated_at,
             "generated_by": person_named(generated_by),

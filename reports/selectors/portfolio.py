@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry.choices import Decision, RequestKind, RequestStatus, Stage
 from registry.models import Approval, ModelVersion, PromotionRequest
@@ -63,8 +64,8 @@ def portfolio_context(*, generated_by: str = "", variant: str = "", verify_chain
     rows, total = portfolio_rows()
     return {
         "doc": {
-            "title": "Governance portfolio: models in production",
-            "subject": "Every production model with its owner, risk tier, approval, maturity and drift status",
+            "title": _("Governance portfolio: models in production"),
+            "subject": _("Every production model with its owner, risk tier, approval, maturity and drift status"),
             "author": generated_by or "mlops-gov",
             "generated_at": timezone.now(),
             "generated_by": generated_by or "system",

@@ -15,14 +15,20 @@ from typing import Any
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_noop
 
 from registry.models import ModelVersion
 
 logger = logging.getLogger(__name__)
 
+# (app, title, text when empty): English here, translated where shown (gettext_noop marks them for the catalogue).
 APP_SECTIONS = (
-    ("assessments", "Maturity", "No maturity assessment recorded for this model."),
-    ("monitoring", "Monitoring", "No drift or data-quality check recorded for this version."),
+    ("assessments", gettext_noop("Maturity"), gettext_noop("No maturity assessment recorded for this model.")),
+    (
+        "monitoring",
+        gettext_noop("Monitoring"),
+        gettext_noop("No drift or data-quality check recorded for this version."),
+    ),
 )
 
 

@@ -56,3 +56,34 @@ def model_report_links(context, model):
         "production": selectors.production_version(model) if readable else None,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+_DATE_FORMATS = {
+    # kind: (English: ISO as the reports always printed, Korean: the Korean order with its unit words)
+    "date": ("Y-m-d", "Y년 n월 j일"),
+    "datetime": ("Y-m-d H:i e", "Y년 n월 j일 H:i e"),
+    "seconds": ("Y-m-d H:i:s e", "Y년 n월 j일 H:i:s e"),
+}
+
+
+@register.filter
+def ldate(value, kind: str = "date") -> str:
+    """A date in the report's language: ``{{ when|ldate }}``, ``|ldate:"datetime"``, ``|ldate:"seconds"``."""
+    from django.template.defaultfilters import date as date_filter
+    from django.utils.translation import get_language
+
+    if value in (None, ""):
+        return ""
+    english, korean = _DATE_FORMATS.get(kind, _DATE_FORMATS["date"])
+    return date_filter(value, korean if (get_language() or "").startswith("ko") else english)
+
+
+@register.filter
+def number(value) -> str:
+    """A count with the locale's digit grouping (1,234)."""
+    from django.utils import formats
+
+    try:
+        return formats.number_format(int(value), force_grouping=True)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)

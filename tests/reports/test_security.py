@@ -87,7 +87,9 @@ def test_raw_hostile_html_is_refused_by_the_fetcher():
       </head><body><p>hello</p><img src="/etc/passwd"><img src="data:image/png;base64,iVBORw0KGgo="></body></html>"""
     pdf = rendering.html_to_pdf(html, variant="pdf", fetcher=fetcher)
     served = fetcher.served
-    assert len(served) == 1 and served[0].endswith("/static/css/app.css")  # the project's own asset is allowed
+    # The project's own assets are allowed: the style sheet, and the fonts it names (its Korean faces).
+    assert served[0].endswith("/static/css/app.css")
+    assert all(url.split("/static/", 1)[-1].startswith("fonts/") for url in served[1:]), served
     for url in fetcher.requested:
         if url not in served:
             assert url in fetcher.refused
