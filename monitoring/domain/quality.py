@@ -104,8 +104,14 @@ def fold_row_hashes(running: np.ndarray | None, chunk: pd.DataFrame) -> np.ndarr
     duplicate rows of a table too wide for memory are counted one group of columns at a time: equal rows always
     fold to equal hashes; different rows collide with probability about n^2 / 2^65 (3e-8 at a million rows)."""
     hashed = pd.util.hash_pandas_object(chunk, index=False).to_numpy(dtype=np.uint64)
+    return fold_hashes(running, np.asarray(hashed))
+
+
+def fold_hashes(running: np.ndarray | None, hashed: np.ndarray) -> np.ndarray:
+    """Fold one chunk's row hashes into ``running``: chunks hashed apart (by parallel parts) and folded here in
+    order give exactly the hashes of folding the chunks one after another."""
     if running is None:
-        return np.asarray(hashed)
+        return hashed
     with np.errstate(over="ignore"):
         return np.asarray((running * _ROW_HASH_PRIME) ^ hashed)
 

@@ -1,8 +1,9 @@
 """Column-sharded drift checks: a check over many columns fans out as a Celery group of column chunks, each read
 only its columns of the current batch and of the reference profile (so a worker's memory is bounded by a chunk,
-not the table), plus one rows part (duplicate rows folded over the columns a chunk at a time, model quality). Each
-part stores its result on its own row; the last one to finish merges them into the check in one transaction, with
-the same verdicts the single-task path gives."""
+not the table) and hashes its chunk of every row, plus one small rows part (model quality); duplicate rows are
+counted at the merge by folding the chunks' row hashes in order. Each part stores its result on its own row; the
+last one to finish merges them into the check in one transaction, with the same verdicts the single-task path
+gives."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from monitoring.domain.quality import (
     column_quality,
     compare_quality,
     duplicate_count,
+    fold_hashes,
     fold_row_hashes,
     model_quality,
     summarise_quality,
@@ -124,22 +126,16 @@ def _columns_part(check: DriftCheck, names: list[str]) -> dict[str, Any]:
         "columns": [_plain(asdict(column)) for column in result.columns],
         "quality": quality,
         "distributions": {name: distribution(kinds[name], reference[name], frame[name]) for name in drifted},
+        # This chunk's row hashes, kept as a file: the merge folds them in chunk order to count duplicate rows,
+        # so no single part reads every column.
+        "row_hashes": storage.save_row_hashes(check.pk, fold_row_hashes(None, frame[names])),
     }
 
 
 def _rows_part(check: DriftCheck, names: list[str]) -> dict[str, Any]:
-    size = int(check.shard_columns or len(names)) or 1
-    hashes = None
-    rows = check.current.n_rows
-    for start in range(0, len(names), size):
-        chunk = storage.read_frame(check.current, columns=names[start : start + size])
-        hashes = fold_row_hashes(hashes, chunk)
-        rows = len(chunk)
-    return {
-        "rows": rows,
-        "duplicate_rows": duplicate_count(hashes) if hashes is not None else 0,
-        "model_quality": model_quality_against_reference(check),
-    }
+    """What is not per column: the model quality (two columns read). Duplicate rows are folded at the merge from
+    the column parts' row hashes."""
+    return {"rows": check.current.n_rows, "model_quality": model_quality_against_reference(check)}
 
 
 def model_quality_against_reference(check: DriftCheck, frame: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -192,10 +188,13 @@ def merge(*, check_id: int) -> bool:
         rows_part = next(part.result for part in parts if part.role == ShardRole.ROWS)
         drifts = [ColumnDrift(**column) for part in column_parts for column in part["columns"]]
         result = DriftResult.from_columns(drifts, DriftConfig.from_dict(check.config).drift_share)
+        hashes = None
+        for part in column_parts:  # in chunk order, as one task folding chunk after chunk would
+            hashes = fold_hashes(hashes, storage.read_row_hashes(part["row_hashes"]))
         quality = summarise_quality(
             [row for part in column_parts for row in part["quality"]],
             rows=int(rows_part["rows"]),
-            duplicates=int(rows_part["duplicate_rows"]),
+            duplicates=duplicate_count(hashes) if hashes is not None else 0,
         )
         previews = {name: preview for part in column_parts for name, preview in part["distributions"].items()}
         rows = [
@@ -211,7 +210,16 @@ def merge(*, check_id: int) -> bool:
             )
             for c in drifts
         ]
-        return _check_store(check, check.attempts, result, rows, quality, rows_part["model_quality"])
+        stored = _check_store(check, check.attempts, result, rows, quality, rows_part["model_quality"])
+        if stored:
+            names = [part["row_hashes"] for part in column_parts]
+
+            def cleanup() -> None:
+                for name in names:
+                    storage.delete_quietly(name)
+
+            transaction.on_commit(cleanup)
+        return stored
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:

@@ -7,10 +7,11 @@ import io
 import posixpath
 from typing import IO, BinaryIO, cast
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 
 from mlops_gov.errors import DomainError
@@ -47,6 +48,18 @@ def read_bytes(name: str, *, max_bytes: int) -> bytes:
         )
     with default_storage.open(name, "rb") as handle:
         return cast(bytes, handle.read())
+
+
+def save_row_hashes(check_id: int, hashes: np.ndarray) -> str:
+    """A part's row hashes (uint64 per row) as a file the merge reads; answers its name."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(hashes, dtype=np.uint64), allow_pickle=False)
+    return default_storage.save(f"monitoring/shards/check-{check_id}.rowhash", ContentFile(buffer.getvalue()))
+
+
+def read_row_hashes(name: str) -> np.ndarray:
+    with default_storage.open(name, "rb") as handle:
+        return np.asarray(np.load(io.BytesIO(handle.read()), allow_pickle=False), dtype=np.uint64)
 
 
 def delete_quietly(name: str) -> None:
