@@ -28,6 +28,10 @@ LOCK = "/tmp/mlops-bench.lock"
 # name -> (script, arguments of the quick run). --full passes no arguments: each bench's defaults.
 BENCHES: dict[str, tuple[str, list[str]]] = {
     "drift": ("drift_bench.py", ["--rows", "10000", "--repeat", "1"]),
+    "drift_scale": (
+        "drift_scale_bench.py",
+        ["--rows", "20000", "--columns", "60", "--shard-columns", "10", "--evidently-rows", "20000"],
+    ),
     "report": ("report_bench.py", ["--repeat", "1", "--events", "100", "--checks", "3", "--portfolio-models", "5"]),
     "audit": ("audit_bench.py", ["--events", "20000", "--appends", "100", "--repeats", "1", "--skip-slow"]),
     "registry": (
