@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 
 from assessments import services
@@ -170,3 +171,29 @@ def test_an_assessment_done_in_korean_stores_and_audits_exactly_what_one_in_engl
     assert runs["en"]["events"] and [e["action"] for e in runs["en"]["events"]][-1] == "assessment.submitted"
     assert runs["ko"] == runs["en"]
     assert not HANGUL.search(json.dumps(runs["ko"], ensure_ascii=False))
+
+
+@pytest.mark.django_db
+def test_pages_read_in_korean_while_the_export_stays_as_stored(client, settings, personas, submitted_lifecycle):
+    assessment = submitted_lifecycle(0.5)
+    client.force_login(personas.scientist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    page = client.get(reverse("assessments:assessment-detail", args=[assessment.pk])).content.decode()
+    assert '<html lang="ko"' in page
+    assert assessment.label == "Repeatable" and "결과: 반복 가능" in page  # the stored label, read in Korean
+    for korean in (
+        "점수를 낮추는 요인",
+        "다음 단계",
+        "가장 약한 차원",
+        "계획 수립",
+        "같은 답변을 다른 프레임워크로 본 결과",
+    ):
+        assert korean in page, korean
+    for english in ("What holds the score down", "weakest dimension", "Repeatable", "Next steps"):
+        assert english not in page, english
+    listing = client.get(reverse("assessments:assessment-list")).content.decode()
+    assert "ML 생애주기 성숙도 설문" in listing and "반복 가능" in listing
+    frameworks = client.get(reverse("assessments:framework-list")).content.decode()
+    assert "ML 테스트 점수 (2017)" in frameworks and "Azure MLOps 성숙도 모델 (0-4)" in frameworks
+    exported = client.get(reverse("assessments:assessment-export-json", args=[assessment.pk])).content.decode()
+    assert not HANGUL.search(exported) and '"label": "Repeatable"' in exported
