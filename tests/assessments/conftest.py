@@ -4,6 +4,7 @@ import pytest
 
 from assessments import builtin, services
 from assessments.models import Framework
+from tests.assessments.factories import answer_all
 
 
 @pytest.fixture(autouse=True)
@@ -32,10 +33,6 @@ def version(model, personas):
     from registry import services as registry_services
 
     return registry_services.version_create(model=model, actor=personas.scientist, source_uri="s3://models/credit/v1")
-
-
-def answer_all(framework: Framework, value: float = 1.0) -> list[dict]:
-    return [{"question": qid, "value": value} for qid in framework.questions()]
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 
 from assessments.models import Assessment
 from registry.models import AuditEvent
-
-from .conftest import answer_all
+from tests.assessments.factories import answer_all
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1"

@@ -11,7 +11,7 @@ from registry import services as rs
 from registry.choices import MODEL_CARD_FIELDS
 from registry.evidence import registered_rules, run_rule, subject_for
 from registry.models import PromotionPolicy
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 FULL_CARD = {name: f"{name.replace('_', ' ')} text" for name in MODEL_CARD_FIELDS}
 LINEAGE = {

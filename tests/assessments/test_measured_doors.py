@@ -80,7 +80,7 @@ def test_dashboard_card_and_navigation(client, frameworks, model, personas):
 
 def test_portfolio_report_shows_the_measured_score(frameworks, personas):
     from reports import services as report_services
-    from tests.reports.conftest import make_model, make_version, promote
+    from tests.reports.factories import make_model, make_version, promote
 
     model = make_model(personas, name="scored")
     promote(personas, make_version(personas, model))

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Assessment
-
-from .conftest import answer_all
+from tests.assessments.factories import answer_all
 
 pytestmark = pytest.mark.django_db
 

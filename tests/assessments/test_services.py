@@ -14,8 +14,7 @@ from assessments.models import Assessment
 from mlops_gov.errors import ConflictError, PermissionError_
 from registry.gates import evaluate_gates
 from registry.models import AuditEvent, PromotionPolicy
-
-from .conftest import answer_all
+from tests.assessments.factories import answer_all
 
 pytestmark = pytest.mark.django_db
 

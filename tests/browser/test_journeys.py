@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests.fixtures.browser import login
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "not-used-1234"
@@ -180,7 +180,7 @@ def test_data_scientist_journey_in_the_pages_alone(page, live_server, personas, 
 def _production_request(personas):
     """credit-scoring: v1 in production, v2 in staging with an open request whose gates pass."""
     from registry import services
-    from tests.registry.conftest import make_model, make_version, set_policy
+    from tests.registry.factories import make_model, make_version, set_policy
 
     set_policy("low", required_gates=["model_card", "metrics"], metric_thresholds={"accuracy": {"min": 0.8}})
     model = make_model(personas, name="credit-scoring", risk_tier="low")

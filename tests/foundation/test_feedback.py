@@ -19,7 +19,7 @@ def _message_divs(html: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_error_messages_are_styled_as_errors_and_interrupt(client, personas):
-    from tests.registry.conftest import make_model, make_version
+    from tests.registry.factories import make_model, make_version
 
     model = make_model(personas)
     version = make_version(personas, model)

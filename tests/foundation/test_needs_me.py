@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from mlops_gov.svg import daily_counts, sparkline
 from registry import services
-from tests.registry.conftest import make_model, make_version
+from tests.registry.factories import make_model, make_version
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_an_approver_sees_what_awaits_them(personas, client):
 
 def test_production_models_drifting_link_to_the_filtered_monitoring_table(personas, client):
     from monitoring import services as monitoring_services
-    from tests.monitoring.conftest import csv_bytes, make_frame
+    from tests.monitoring.factories import csv_bytes, make_frame
 
     def in_production(name: str, shift: float):
         model = make_model(personas, name=name)

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from mlops_gov.roles import ROLE_APPROVER, ROLE_AUDITOR, ROLE_DATA_SCIENTIST, ROLE_ML_ENGINEER
 from registry import services
-from tests.registry.conftest import make_model, make_version
+from tests.registry.factories import make_model, make_version
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def setting(personas):
     from assessments import builtin
     from assessments import services as assessment_services
     from monitoring import services as monitoring_services
-    from tests.monitoring.conftest import csv_bytes, make_frame
+    from tests.monitoring.factories import csv_bytes, make_frame
 
     builtin.load()
     model = make_model(personas)

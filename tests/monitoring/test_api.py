@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 
 from monitoring.models import Dataset, DriftCheck
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 from tests.monitoring.test_ingest import parquet_bytes
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from mlops_gov.roles import ROLE_DATA_SCIENTIST
 from monitoring import services
 from monitoring.models import DriftCheck
 from tests.fixtures.browser import login
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 
 @pytest.mark.browser

@@ -15,7 +15,7 @@ from django.urls import reverse
 from mlops_gov.errors import DomainError
 from monitoring import services
 from monitoring.models import DriftCheck
-from tests.monitoring.conftest import csv_bytes
+from tests.monitoring.factories import csv_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from monitoring.domain.drift import DriftConfig, compute_drift
 from monitoring.domain.profile import ColumnSpec, ReferenceProfile
 from monitoring.models import Alert, ColumnResult, Dataset, DriftCheck
 from registry.models import AuditEvent, PromotionPolicy
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 pytestmark = pytest.mark.django_db
 

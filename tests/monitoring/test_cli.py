@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from monitoring.models import Dataset
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 

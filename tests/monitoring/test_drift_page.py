@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from monitoring.models import DriftCheck
 from monitoring.selectors import drift_strength, verdict_sentence
-from tests.monitoring.conftest import make_frame
+from tests.monitoring.factories import make_frame
 
 pytestmark = pytest.mark.django_db
 

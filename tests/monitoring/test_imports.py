@@ -14,7 +14,7 @@ from monitoring import services
 from monitoring.domain import sources
 from monitoring.models import Dataset, DatasetImport, DriftCheck
 from registry.models import AuditEvent
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 pytestmark = pytest.mark.django_db
 

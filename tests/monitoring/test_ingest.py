@@ -14,7 +14,7 @@ import pytest
 
 from monitoring.domain import ingest
 from monitoring.domain.profile import CATEGORICAL, NUMERICAL, TEXT
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 LIMITS = ingest.Limits(max_bytes=5_000_000, max_rows=10_000, max_columns=50)
 

@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from monitoring.models import Alert, DriftCheck
 from registry import services as registry_services
-
-from .conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 pytestmark = pytest.mark.django_db
 

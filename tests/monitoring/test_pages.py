@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from monitoring.models import Dataset, DriftCheck
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 pytestmark = pytest.mark.django_db
 

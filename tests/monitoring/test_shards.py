@@ -14,7 +14,7 @@ from django.utils import timezone
 from monitoring import services, tasks
 from monitoring.models import ColumnResult, DriftCheck, DriftCheckShard
 from registry.models import AuditEvent
-from tests.monitoring.conftest import csv_bytes
+from tests.monitoring.factories import csv_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from assessments import charts as assessment_charts
 from monitoring import charts
 from monitoring.domain import ingest
 from monitoring.models import DriftCheck
-from tests.monitoring.conftest import make_frame
+from tests.monitoring.factories import make_frame
 
 MATH = "$\\undefinedcommand{x}$"
 LIMITS = ingest.Limits(max_bytes=5_000_000, max_rows=10_000, max_columns=50)
@@ -45,7 +45,7 @@ def test_assessment_charts_draw_math_syntax_as_text():
 @pytest.mark.django_db
 def test_check_page_with_a_math_syntax_column_name(client, personas, version):
     from monitoring import services
-    from tests.monitoring.conftest import csv_bytes
+    from tests.monitoring.factories import csv_bytes
 
     def frame(shift: float, seed: int):
         data = make_frame(300, shift=shift, seed=seed)

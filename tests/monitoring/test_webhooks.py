@@ -132,7 +132,7 @@ def test_redirect_is_refused_not_followed():
 
 @pytest.mark.django_db
 def test_drift_alert_delivered_signed_with_history(personas, version, reference, upload):
-    from tests.monitoring.conftest import make_frame
+    from tests.monitoring.factories import make_frame
 
     with Receiver() as receiver, allow_loopback():
         endpoint = WebhookEndpoint.objects.create(name="ci", url=receiver.url, secret="s3cret")
@@ -152,7 +152,7 @@ def test_drift_alert_delivered_signed_with_history(personas, version, reference,
 
 @pytest.mark.django_db
 def test_blocked_webhook_fails_delivery_without_retry(personas, version, reference, upload):
-    from tests.monitoring.conftest import make_frame
+    from tests.monitoring.factories import make_frame
 
     endpoint = WebhookEndpoint.objects.create(name="meta", url="http://169.254.169.254/hook", secret="x")
     AlertRule.objects.create(name="r", events=["drift"], webhook=endpoint)
@@ -165,7 +165,7 @@ def test_blocked_webhook_fails_delivery_without_retry(personas, version, referen
 def test_unreachable_webhook_is_retried_with_backoff(personas, version, reference, upload):
     from django.utils import timezone
 
-    from tests.monitoring.conftest import make_frame
+    from tests.monitoring.factories import make_frame
 
     endpoint = WebhookEndpoint.objects.create(name="down", url="http://127.0.0.1:9/hook", secret="x")
     AlertRule.objects.create(name="r", events=["drift"], webhook=endpoint)
@@ -201,7 +201,7 @@ def test_retry_now_is_an_audited_service_that_leaves_succeeded_deliveries_alone(
     from mlops_gov.errors import PermissionError_
     from monitoring import tasks
     from registry.models import AuditEvent
-    from tests.monitoring.conftest import make_frame
+    from tests.monitoring.factories import make_frame
 
     endpoint = WebhookEndpoint.objects.create(name="meta", url="http://169.254.169.254/hook", secret="x")
     AlertRule.objects.create(name="r", events=["drift"], webhook=endpoint, model=version.model)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from monitoring import services
 from monitoring.models import ColumnResult, DriftCheck
-from tests.monitoring.conftest import csv_bytes, make_frame
+from tests.monitoring.factories import csv_bytes, make_frame
 
 pytestmark = pytest.mark.integration
 

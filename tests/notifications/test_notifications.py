@@ -12,7 +12,7 @@ from django.urls import reverse
 from notifications.models import NotificationPreference
 from registry import services
 from registry.models import AuditEvent
-from tests.registry.conftest import make_model, make_version
+from tests.registry.factories import make_model, make_version
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registry import services
 from registry.models import RegisteredModel
-from tests.registry.conftest import make_model, make_version
+from tests.registry.factories import make_model, make_version
 
 
 def test_owner_and_team_edit_outsider_forbidden(personas, api, model):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from registry import services
 from registry.models import PromotionRequest
-from tests.registry.conftest import make_model, make_version, set_policy
+from tests.registry.factories import make_model, make_version, set_policy
 
 pytestmark = pytest.mark.django_db
 

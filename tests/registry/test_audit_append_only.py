@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from registry import audit
 from registry.models import AuditEvent
-from tests.registry.conftest import make_version
+from tests.registry.factories import make_version
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from registry import audit, services
 from registry.audit import postgres as audit_postgres
 from registry.domain import hashchain
 from registry.models import AuditEvent
-from tests.registry.conftest import events, make_version
+from tests.registry.factories import events, make_version
 from tests.registry.tampering import tamper as _tamper
 
 

@@ -20,7 +20,7 @@ from registry.audit import checkpoints
 from registry.domain import checkpoint as cp
 from registry.domain import hashchain
 from registry.models import AuditCheckpoint, AuditEvent, CheckpointPublication, PublicationStatus
-from tests.registry.conftest import make_version
+from tests.registry.factories import make_version
 from tests.registry.tampering import tamper as _tamper
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from registry import services
 from registry.models import AuditEvent
-from tests.registry.conftest import make_model, make_version, set_policy
+from tests.registry.factories import make_model, make_version, set_policy
 
 MLFLOW = "/api/2.0/mlflow/"
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from registry.models import ModelAlias, ModelVersion, PromotionRequest, RegisteredModel
-from tests.registry.conftest import FULL_CARD, events, make_model, make_version, set_policy
+from tests.registry.factories import FULL_CARD, events, make_model, make_version, set_policy
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from mlops_gov.roles import ROLE_APPROVER
 from registry import audit, services
 from registry.models import AuditEvent, ModelVersion, PromotionRequest
 from tests.fixtures.personas import make_user
-from tests.registry.conftest import make_version, set_policy
+from tests.registry.factories import make_version, set_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from assessments.models import Framework
 from mlops_gov.errors import ConflictError, PermissionError_
 from registry import services
 from registry.models import Approval, ModelAlias
-from tests.registry.conftest import events, make_model, make_version, set_policy
+from tests.registry.factories import events, make_model, make_version, set_policy
 
 
 def _submit_assessment(model, actor, value: float):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from mlops_gov.errors import ConflictError, PermissionError_
 from registry import services
 from registry.models import Approval, AuditEvent, ModelVersion, PromotionRequest
-from tests.registry.conftest import events, make_version, set_policy
+from tests.registry.factories import events, make_version, set_policy
 
 REFUSED = "promotion.decision_refused"
 

@@ -17,7 +17,7 @@ from mlops_gov.roles import ROLE_APPROVER, ROLE_DATA_SCIENTIST
 from registry import services
 from registry.models import Team
 from registry.services.identity import token_fingerprint
-from tests.registry.conftest import events, make_model
+from tests.registry.factories import events, make_model
 
 # --- hole 2: a data scientist cannot join a team --------------------------------------------------------------------
 

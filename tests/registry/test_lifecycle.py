@@ -12,7 +12,7 @@ from django.utils import timezone
 from mlops_gov.errors import ConflictError, PermissionError_
 from registry import selectors, services
 from registry.models import ModelVersion, StageTransition
-from tests.registry.conftest import events, make_version, set_policy
+from tests.registry.factories import events, make_version, set_policy
 
 
 def _promote(personas, version, approvers=None):

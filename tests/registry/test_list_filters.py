@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from registry import services
 from registry.audit import audit_record
-from tests.registry.conftest import make_model, make_version
+from tests.registry.factories import make_model, make_version
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from registry import services
 from registry.models import PromotionRequest
-from tests.registry.conftest import events
+from tests.registry.factories import events
 
 
 @pytest.fixture

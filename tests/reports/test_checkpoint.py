@@ -13,7 +13,7 @@ from registry.domain import checkpoint as cp
 from registry.models import AuditCheckpoint, CheckpointTrigger
 from reports import services
 from tests.registry.test_audit_checkpoints import rewrite_history, truncate_tail
-from tests.reports.conftest import flat, pdf_text
+from tests.reports.pdf import flat, pdf_text
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from registry.audit import audit_head
 from reports import services
-from tests.reports.conftest import assert_no_attachments, flat, make_model, make_version, pdf_text
+from tests.reports.factories import make_model, make_version
+from tests.reports.pdf import assert_no_attachments, flat, pdf_text
 
 SECTION_TITLES = (
     "Contents",

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from registry import services as registry_services
 from reports import services
-from tests.reports.conftest import make_model, make_version
+from tests.reports.factories import make_model, make_version
 
 
 def _named(user, first: str, last: str):

@@ -14,7 +14,8 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from reports import services
-from tests.reports.conftest import flat, make_model, make_version, pdf_text
+from tests.reports.factories import make_model, make_version
+from tests.reports.pdf import flat, pdf_text
 
 SHIPPED = {"NotoSans-Regular", "NotoSans-Bold", "NotoSansKR-Regular", "NotoSansKR-Bold", "NotoSansMono-Regular"}
 MIXED = "신용평가 모델 한글 — Café Zoë, naïve Ångström, Łódź, Ελλάδα, Москва; ≤ ≥ ± \u00d7 → € £ © ™ ① ✓ 「검증」"

@@ -17,7 +17,8 @@ from registry.models import AuditEvent
 from reports import services
 from reports.choices import ReportTrigger
 from reports.models import GovernanceReport
-from tests.reports.conftest import assert_no_attachments, flat, make_version, pdf_text, promote
+from tests.reports.factories import make_version, promote
+from tests.reports.pdf import assert_no_attachments, flat, pdf_text
 
 
 def _events(action: str) -> list[AuditEvent]:

@@ -19,7 +19,8 @@ from registry.models import AuditEvent
 from reports import services
 from reports.choices import ReportKind, ReportTrigger
 from reports.models import GovernanceReport
-from tests.reports.conftest import flat, make_version, pdf_text, promote
+from tests.reports.factories import make_version, promote
+from tests.reports.pdf import flat, pdf_text
 
 pytestmark = pytest.mark.django_db
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

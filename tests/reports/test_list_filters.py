@@ -10,8 +10,7 @@ import pytest
 from django.urls import reverse
 
 from reports.models import GovernanceReport
-
-from .conftest import make_model
+from tests.reports.factories import make_model
 
 pytestmark = pytest.mark.django_db
 ROW = r'<td><a href="/reports/(\d+)/">'

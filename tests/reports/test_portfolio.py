@@ -8,7 +8,8 @@ from pypdf import PdfReader
 
 from reports import selectors, services
 from reports.selectors import sections
-from tests.reports.conftest import flat, make_model, make_version, pdf_text, promote
+from tests.reports.factories import make_model, make_version, promote
+from tests.reports.pdf import flat, pdf_text
 
 
 def test_portfolio_lists_every_production_model(personas, production):

@@ -12,7 +12,8 @@ from registry import services as registry_services
 from registry.choices import MODEL_CARD_FIELDS
 from registry.models import Team
 from reports import rendering, services
-from tests.reports.conftest import assert_no_attachments, flat, make_model, make_version, pdf_text, promote
+from tests.reports.factories import make_model, make_version, promote
+from tests.reports.pdf import assert_no_attachments, flat, pdf_text
 
 HOSTILE = (
     '<img src="file:///etc/passwd">'
