@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from assessments.domain.translation import base_language, localise
 
@@ -239,3 +239,37 @@ def label_text(definition: Mapping[str, Any], label: str) -> str:
     if levels and label == f"Below {levels[0].get('name')}":
         return gettext("Below %(level)s") % {"level": levels[0].get(f"name_{lang}") or levels[0].get("name")}
     return label
+
+
+# The evidence rules' titles (their apps register them in English); the questionnaire and the measurement pages
+# show them, so their Korean lives with those pages. A test checks every installed rule's title is here.
+RULE_TITLES = (
+    gettext_noop("Maturity reviewed on a schedule"),
+    gettext_noop("Drift and stale-data alerts reach people"),
+    gettext_noop("Data quality measured on every batch"),
+    gettext_noop("Drift checks run on schedule"),
+    gettext_noop("Monitoring configured, routed and running"),
+    gettext_noop("Model quality tracked with labels"),
+    gettext_noop("Reference data registered and profiled"),
+    gettext_noop("Serving batches checked against the reference"),
+    gettext_noop("Training data named and hashed"),
+    gettext_noop("Promotion approved by others, as the policy requires"),
+    gettext_noop("Business goal and success KPI recorded"),
+    gettext_noop("Code repository and commit recorded"),
+    gettext_noop("Run, parameters and metrics tracked"),
+    gettext_noop("Input signature recorded"),
+    gettext_noop("In the inventory with owner, team, tier and stage"),
+    gettext_noop("Data, code and parameter lineage captured"),
+    gettext_noop("Model card complete"),
+    gettext_noop("Release gated on metric thresholds"),
+    gettext_noop("Risk tier with intended and out-of-scope use"),
+    gettext_noop("A rollback candidate exists, rollback rehearsed"),
+    gettext_noop("Stages moved through the registry"),
+    gettext_noop("Audit trail kept and its chain verified recently"),
+    gettext_noop("Governance report stored on the last promotion"),
+)
+
+
+def rule_title(title: str) -> str:
+    """An evidence rule's title in the reader's language."""
+    return gettext(title) if title else title

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from assessments import charts
 from assessments.filters import ASSESSMENT_ORDERING, AssessmentFilter
-from assessments.localise import localised_definition
+from assessments.localise import label_text, localised_definition
 from assessments.models import Answer, Assessment, AssessmentStatus, Framework
 from mlops_gov.actors import Actor
 from mlops_gov.listing import ordered
@@ -175,15 +176,21 @@ def history(
         )[:limit]
     )
     rows.reverse()
+    # Names and labels in the reader's language, from the framework's current file (stored results stay English).
+    current = Framework.objects.filter(slug=framework_slug, is_current=True).only("definition").first()
+    definition = current.definition if current is not None else {}
+    names = {d["id"]: d["name"] for d in localised_definition(definition)["dimensions"]} if definition else {}
     return [
         {
             "id": a.pk,
             "submitted_at": a.submitted_at,
             "submitted_by": a.submitted_by.get_username() if a.submitted_by else "",
             "score": a.score,
-            "label": a.label,
+            "label": label_text(definition, a.label) if definition else a.label,
             "framework_version": a.framework.version,
-            "dimensions": {d["id"]: d for d in (a.result or {}).get("dimensions", [])},
+            "dimensions": {
+                d["id"]: {**d, "name": names.get(d["id"], d["name"])} for d in (a.result or {}).get("dimensions", [])
+            },
             "derived": {slug: r.get("label", "") for slug, r in (a.result or {}).get("derived", {}).items()},
         }
         for a in rows
@@ -198,7 +205,7 @@ def history_charts(points: list[dict[str, Any]], *, title: str = "") -> dict[str
     dim_ids = list(latest["dimensions"])
     names = {k: v["name"] for k, v in latest["dimensions"].items()}
     series: dict[str, list[tuple[datetime, float | None]]] = {
-        "overall": [(p["submitted_at"], p["score"]) for p in points]
+        _("overall"): [(p["submitted_at"], p["score"]) for p in points]
     }
     for dim_id in dim_ids:
         series[names[dim_id]] = [(p["submitted_at"], p["dimensions"].get(dim_id, {}).get("normalised")) for p in points]

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from assessments import charts
 from assessments.domain.observed import observable_questions, observed_value
 from assessments.domain.scoring import scale_values
+from assessments.localise import localised_definition, rule_title
 from assessments.models import Assessment, AssessmentStatus, Framework, Measurement
 from assessments.selectors.assessments import REPORT_MAX_ASSESSMENTS, history, latest_submitted
 from registry.evidence import Subject, get_rule, run_rule
@@ -64,7 +66,7 @@ def observe(subject: Subject, framework: Framework) -> list[dict[str, Any]]:
                 "dimension": questions[qid]["dimension"],
                 "rule": installed.id,
                 "rule_version": installed.version,
-                "title": installed.title,
+                "title": rule_title(installed.title),
                 "status": finding.status,
                 "value": observed_value(values, finding.status),
                 "detail": finding.detail,
@@ -92,6 +94,11 @@ def assessment_observations(assessment: Assessment) -> dict[str, dict[str, Any]]
 def observations_of(measurement: Measurement) -> list[dict[str, Any]]:
     """A stored measurement's observations in the shape ``observe`` returns (with the question texts)."""
     questions = measurement.framework.questions()
+    texts = {
+        q["id"]: q["text"]
+        for d in localised_definition(measurement.framework.definition)["dimensions"]
+        for q in d["questions"]
+    }
     rows = []
     for o in measurement.observations.all():
         question = questions.get(o.question_id, {})
@@ -100,10 +107,10 @@ def observations_of(measurement: Measurement) -> list[dict[str, Any]]:
             {
                 "question": o.question_id,
                 "dimension": question.get("dimension", ""),
-                "text": question.get("text", ""),
+                "text": texts.get(o.question_id, question.get("text", "")),
                 "rule": o.rule,
                 "rule_version": o.rule_version,
-                "title": installed.title if installed is not None else o.rule,
+                "title": rule_title(installed.title) if installed is not None else o.rule,
                 "status": o.status,
                 "value": o.value,
                 "detail": o.detail,
@@ -184,10 +191,10 @@ def measured_vs_declared(
         declared_points = list(zip(moments, _declared_means(moments), strict=True))
     series: dict[str, list[tuple[datetime, float | None]]] = {}
     if measured_points:
-        series["measured"] = measured_points
+        series[_("measured")] = measured_points
     if declared_points:
-        series["declared"] = declared_points
-    title = f"{model.name if model else 'Portfolio'}: measured and declared maturity"
+        series[_("declared")] = declared_points
+    title = _("%(subject)s: measured and declared maturity") % {"subject": model.name if model else _("Portfolio")}
     latest = rows[-1] if rows else None
     declared = latest_submitted(model=model, framework_slug=framework_slug) if model is not None else None
     return {

@@ -197,3 +197,12 @@ def test_pages_read_in_korean_while_the_export_stays_as_stored(client, settings,
     assert "ML 테스트 점수 (2017)" in frameworks and "Azure MLOps 성숙도 모델 (0-4)" in frameworks
     exported = client.get(reverse("assessments:assessment-export-json", args=[assessment.pk])).content.decode()
     assert not HANGUL.search(exported) and '"label": "Repeatable"' in exported
+
+
+def test_every_installed_evidence_rule_title_reads_in_korean():
+    from assessments.localise import rule_title
+    from registry.evidence import registered_rules
+
+    with translation.override("ko"):
+        untranslated = [r.title for r in registered_rules().values() if not HANGUL.search(rule_title(r.title))]
+    assert untranslated == []
