@@ -37,5 +37,7 @@ def needs_me(*, user: Any) -> list[dict[str, Any]]:
     the apps give them; each card's count links to the filtered list behind it."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for card in _collect("needs_me", user=user):
-        groups.setdefault(card.get("group") or _("For you"), []).append(card)
+        # An app may name its group in English (gettext finds the shared title) or already translated (unchanged).
+        title = _(str(card["group"])) if card.get("group") else _("For you")
+        groups.setdefault(title, []).append(card)
     return [{"title": title, "cards": cards} for title, cards in groups.items()]

@@ -7,6 +7,7 @@ Work done for someone outside a request (e-mails, automatic reports) asks ``user
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,19 @@ def saved_language(user: Any) -> str | None:
 def user_language(user: Any) -> str:
     """The language to address ``user`` in when no request says it: their saved choice, else the site's default."""
     return saved_language(user) or settings.LANGUAGE_CODE
+
+
+def languages_of(users: Iterable[Any]) -> dict[Any, str]:
+    """``user_language`` of each user (by primary key), in one query."""
+    from notifications.models import NotificationPreference
+
+    users = list(users)
+    saved = dict(
+        NotificationPreference.objects.filter(user_id__in=[u.pk for u in users])
+        .exclude(language="")
+        .values_list("user_id", "language")
+    )
+    return {u.pk: saved[u.pk] if supported(saved.get(u.pk, "")) else settings.LANGUAGE_CODE for u in users}
 
 
 def session_language(request: HttpRequest) -> str | None:

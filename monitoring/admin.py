@@ -8,6 +8,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mlops_gov.errors import DomainError
 from mlops_gov.redaction import redact_urls
@@ -78,26 +80,26 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
-    @admin.display(description="target")
+    @admin.display(description=gettext_lazy("target"))
     def target_redacted(self, obj):
         return redact_urls(obj.target)
 
-    @admin.display(description="last error")
+    @admin.display(description=gettext_lazy("last error"))
     def last_error_redacted(self, obj):
         return redact_urls(obj.last_error)
 
-    @admin.display(description="payload")
+    @admin.display(description=gettext_lazy("payload"))
     def payload_redacted(self, obj):
         return json.dumps(redact_urls(obj.payload), sort_keys=True)
 
-    @admin.action(description="Retry the selected failed or pending deliveries now")
+    @admin.action(description=gettext_lazy("Retry the selected failed or pending deliveries now"))
     def retry_now(self, request, queryset):
         try:
             ids = services.delivery_retry(deliveries=list(queryset), actor=request.user)
         except DomainError as exc:
             self.message_user(request, str(exc), level=messages.ERROR)
             return
-        self.message_user(request, f"{len(ids)} deliveries queued; succeeded ones are left alone.")
+        self.message_user(request, _("%(n)d deliveries queued; succeeded ones are left alone.") % {"n": len(ids)})
 
 
 class MonitoringConfigForm(forms.ModelForm):
@@ -206,7 +208,7 @@ class WebhookEndpointAdmin(AuditedRoutingAdmin):
             return ["created_at"]
         return self.get_fields(request, obj)
 
-    @admin.display(description="URL")
+    @admin.display(description=gettext_lazy("URL"))
     def url_redacted(self, obj):
         return redact_urls(obj.url)
 

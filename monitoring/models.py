@@ -8,31 +8,33 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from mlops_gov.jobs import Job
 
 
 class DatasetKind(models.TextChoices):
-    REFERENCE = "reference", "Reference"
-    CURRENT = "current", "Current batch"
+    REFERENCE = "reference", _("Reference")
+    CURRENT = "current", _("Current batch")
 
 
 class AlertKind(models.TextChoices):
-    DRIFT = "drift", "Data drift"
-    QUALITY = "quality", "Model quality degraded"
-    STALE_DATA = "stale_data", "No new data"
-    CHECK_FAILED = "check_failed", "Drift check failed"
+    DRIFT = "drift", _("Data drift")
+    QUALITY = "quality", _("Model quality degraded")
+    STALE_DATA = "stale_data", _("No new data")
+    CHECK_FAILED = "check_failed", _("Drift check failed")
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 class DeliveryChannel(models.TextChoices):
-    WEBHOOK = "webhook", "Webhook"
-    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", _("Webhook")
+    EMAIL = "email", _("Email")
 
 
 class Dataset(models.Model):
@@ -169,10 +171,17 @@ class DriftCheck(Job):
             return self.status
         return "drift" if self.dataset_drift else "no drift"
 
+    @property
+    def verdict_display(self) -> str:
+        """``verdict`` in the reader's language (``verdict`` itself is what the API and the stored data say)."""
+        if self.status != "succeeded":
+            return str(self.get_status_display()).lower()
+        return gettext("drift") if self.dataset_drift else gettext("no drift")
+
 
 class ShardRole(models.TextChoices):
-    COLUMNS = "columns", "Columns"
-    ROWS = "rows", "Rows"  # duplicate rows and model quality: all rows, a few columns at a time
+    COLUMNS = "columns", _("Columns")
+    ROWS = "rows", _("Rows")  # duplicate rows and model quality: all rows, a few columns at a time
 
 
 class DriftCheckShard(Job):

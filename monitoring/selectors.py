@@ -140,15 +140,37 @@ def drift_strength(method: str, score: float, threshold: float) -> float:
 
 
 def verdict_sentence(check: DriftCheck, drifted: list[str]) -> str:
-    """Why the dataset verdict is what it is, in one sentence people can check."""
-    share = check.drift_share_threshold
-    rule = f"Dataset drift when at least {share:.0%} of the columns drift"
+    """Why the dataset verdict is what it is, in one sentence people can check (in the reader's language)."""
+    share = f"{check.drift_share_threshold:.0%}"
     if not check.column_count:
-        return f"{rule}; no column was compared."
-    named = ", ".join(drifted[:8]) + (f" and {len(drifted) - 8} more" if len(drifted) > 8 else "")
-    found = f"{check.drifted_count} of {check.column_count} drifted ({check.drift_share:.0%})"
-    outcome = "so the dataset has drifted" if check.dataset_drift else "below the share, so no dataset drift"
-    return f"{rule}; {found}{': ' + named if named else ''} — {outcome}."
+        return _("Dataset drift when at least %(share)s of the columns drift; no column was compared.") % {
+            "share": share
+        }
+    named = ", ".join(drifted[:8])
+    if len(drifted) > 8:
+        named = _("%(names)s and %(n)d more") % {"names": named, "n": len(drifted) - 8}
+    names = {
+        "share": share,
+        "drifted": check.drifted_count,
+        "columns": check.column_count,
+        "found": f"{check.drift_share:.0%}",
+        "named": (": " + named) if named else "",
+    }
+    if check.dataset_drift:
+        return (
+            _(
+                "Dataset drift when at least %(share)s of the columns drift; %(drifted)s of %(columns)s drifted "
+                "(%(found)s)%(named)s — so the dataset has drifted."
+            )
+            % names
+        )
+    return (
+        _(
+            "Dataset drift when at least %(share)s of the columns drift; %(drifted)s of %(columns)s drifted "
+            "(%(found)s)%(named)s — below the share, so no dataset drift."
+        )
+        % names
+    )
 
 
 def check_detail(check: DriftCheck) -> dict[str, Any]:

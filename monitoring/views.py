@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mlops_gov.access import permission_required
@@ -92,8 +93,11 @@ def upload(request):
         else:
             messages.success(
                 request,
-                f"Registered {job.uri}: a worker is reading it now. It is listed under 'Dataset imports' below "
-                "until it is stored, or with the reason if it cannot be.",
+                _(
+                    "Registered %(uri)s: a worker is reading it now. It is listed under 'Dataset imports' below "
+                    "until it is stored, or with the reason if it cannot be."
+                )
+                % {"uri": job.uri},
             )
             return redirect("monitoring:version-detail", name=version.model.name, version=version.version)
     elif request.method == "POST" and form.is_valid():
@@ -102,7 +106,10 @@ def upload(request):
         limit = settings.MLOPS_GOV["UPLOAD_MAX_BYTES"]
         try:
             if upload_file.size > limit:
-                raise DomainError(f"The file is {upload_file.size:,} bytes; the limit is {limit:,} bytes.")
+                raise DomainError(
+                    _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+                    % {"size": f"{upload_file.size:,}", "limit": f"{limit:,}"}
+                )
             dataset = services.dataset_upload(
                 version=version,
                 kind=form.cleaned_data["kind"],
@@ -114,7 +121,11 @@ def upload(request):
         except (DomainError, ValidationError) as exc:
             form.add_error("file", _message(exc))
         else:
-            messages.success(request, f"Uploaded {dataset.name}: {dataset.n_rows:,} rows, {dataset.n_columns} columns.")
+            messages.success(
+                request,
+                _("Uploaded %(name)s: %(rows)s rows, %(columns)s columns.")
+                % {"name": dataset.name, "rows": f"{dataset.n_rows:,}", "columns": dataset.n_columns},
+            )
             check = dataset.current_checks.order_by("-id").first()
             if check is not None:
                 return redirect("monitoring:check-detail", pk=check.pk)

@@ -7,14 +7,17 @@ failure to queue is logged and swallowed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
+from mlops_gov import i18n
 from mlops_gov.actors import Actor
 from notifications import selectors
 from notifications.choices import NotificationKind
@@ -27,13 +30,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# What happened, in a sentence about the request ("Your request #3 to move v2 of churn to production ...").
 DECISION_ACTIONS = {
-    "promotion.approved": "was approved by {actor}",
-    "promotion.rejected": "was rejected by {actor}",
-    "promotion.applied": "was applied: the change is live",
-    "promotion.apply_blocked": "has its approvals but was not applied: a gate fails now",
+    "promotion.approved": gettext_lazy("was approved by %(actor)s"),
+    "promotion.rejected": gettext_lazy("was rejected by %(actor)s"),
+    "promotion.applied": gettext_lazy("was applied: the change is live"),
+    "promotion.apply_blocked": gettext_lazy("has its approvals but was not applied: a gate fails now"),
 }
-ALERT_ACTIONS = {"alert.drift": "drifts", "alert.stale_data": "has had no new data", "alert.quality": "degraded"}
+ALERT_ACTIONS = {
+    "alert.drift": pgettext_lazy("alert e-mail", "drifts"),
+    "alert.stale_data": pgettext_lazy("alert e-mail", "has had no new data"),
+    "alert.quality": pgettext_lazy("alert e-mail", "degraded"),
+}
 
 
 def _url(path: str) -> str:
@@ -92,14 +100,23 @@ def language_update(*, user: Actor, actor: Actor, language: str) -> Notification
     return preference
 
 
-def notify(*, kind: str, users: Iterable[Actor], subject: str, body: str) -> int:
-    """Queue one e-mail per person who wants ``kind``; returns how many were queued. Never raises."""
+def notify(*, kind: str, users: Iterable[Actor], compose: Callable[[], tuple[str, str]]) -> int:
+    """Queue the e-mail to each person who wants ``kind``, in the language they read (``compose`` gives the subject
+    and body in the active language; one message per language); returns how many were queued. Never raises."""
+    subject = ""
     try:
-        recipients = [u.email for u in selectors.wanting(users, kind)]
-        if not recipients:
+        wanted = selectors.wanting(users, kind)
+        if not wanted:
             return 0
-        deliver_email.delay(subject=subject, body=body, recipients=recipients)
-        return len(recipients)
+        languages = i18n.languages_of(wanted)
+        by_language: dict[str, list[str]] = {}
+        for user in wanted:
+            by_language.setdefault(languages[user.pk], []).append(user.email)
+        for language, recipients in sorted(by_language.items()):
+            with translation.override(language):
+                subject, body = compose()
+            deliver_email.delay(subject=subject, body=body, recipients=recipients)
+        return len(wanted)
     except Exception:
         logger.exception("could not queue the %s e-mail %r", kind, subject)
         return 0
@@ -138,18 +155,34 @@ def _request_opened(event: AuditEvent) -> None:
         return
     version = promotion.version
     link = _url(reverse("registry:request-detail", args=[promotion.pk]))
-    gates = "all gates pass" if promotion.gates_passed else "some gates fail"
-    body = (
-        f"{promotion.requested_by.get_username()} asks to move v{version.version} of {version.model.name} "
-        f"({version.model.get_risk_tier_display().lower()} risk) to {promotion.target_label}.\n\n"
-        f"Justification: {promotion.justification}\n\nGates: {gates}. "
-        f"{promotion.approvals_required} approval(s) needed.\n\nReview the evidence and decide: {link}\n"
-    )
+
+    def compose() -> tuple[str, str]:
+        names = {
+            "who": promotion.requested_by.get_username(),
+            "number": version.version,
+            "model": version.model.name,
+            "tier": str(version.model.get_risk_tier_display()).lower(),
+            "target": promotion.target_display,
+            "justification": promotion.justification,
+            "gates": gettext("all gates pass") if promotion.gates_passed else gettext("some gates fail"),
+            "approvals": promotion.approvals_required,
+            "link": link,
+        }
+        body = (
+            gettext(
+                "%(who)s asks to move v%(number)s of %(model)s (%(tier)s risk) to %(target)s.\n\n"
+                "Justification: %(justification)s\n\nGates: %(gates)s. %(approvals)s approval(s) needed.\n\n"
+                "Review the evidence and decide: %(link)s\n"
+            )
+            % names
+        )
+        subject = gettext("[mlops-gov] Approval needed: %(model)s v%(number)s to %(target)s") % names
+        return subject, body
+
     notify(
         kind=NotificationKind.REQUEST_OPENED,
         users=registry_selectors.eligible_approvers(promotion),
-        subject=f"[mlops-gov] Approval needed: {version.model.name} v{version.version} to {promotion.target_label}",
-        body=body,
+        compose=compose,
     )
 
 
@@ -158,20 +191,33 @@ def _request_decided(event: AuditEvent) -> None:
     if promotion is None:
         return
     version = promotion.version
-    what = DECISION_ACTIONS[event.action].format(actor=event.actor_name)
     link = _url(reverse("registry:request-detail", args=[promotion.pk]))
     after: dict[str, Any] = event.after or {}
-    comment = f"\n\nComment: {after['comment']}" if after.get("comment") else ""
-    body = (
-        f"Your request #{promotion.pk} to move v{version.version} of {version.model.name} to "
-        f"{promotion.target_label} {what}.{comment}\n\n{link}\n"
-    )
-    notify(
-        kind=NotificationKind.REQUEST_DECIDED,
-        users=[promotion.requested_by],
-        subject=f"[mlops-gov] Request #{promotion.pk} {what.split(':')[0]}",
-        body=body,
-    )
+
+    def compose() -> tuple[str, str]:
+        what = str(DECISION_ACTIONS[event.action]) % {"actor": event.actor_name}
+        comment = (
+            ("\n\n" + gettext("Comment: %(comment)s") % {"comment": after["comment"]}) if after.get("comment") else ""
+        )
+        names = {
+            "pk": promotion.pk,
+            "number": version.version,
+            "model": version.model.name,
+            "target": promotion.target_display,
+            "what": what,
+            "comment": comment,
+            "link": link,
+        }
+        body = (
+            gettext(
+                "Your request #%(pk)s to move v%(number)s of %(model)s to %(target)s %(what)s.%(comment)s\n\n%(link)s\n"
+            )
+            % names
+        )
+        subject = gettext("[mlops-gov] Request #%(pk)s %(what)s") % {"pk": promotion.pk, "what": what.split(":")[0]}
+        return subject, body
+
+    notify(kind=NotificationKind.REQUEST_DECIDED, users=[promotion.requested_by], compose=compose)
 
 
 def _production_alert(event: AuditEvent) -> None:
@@ -187,11 +233,13 @@ def _production_alert(event: AuditEvent) -> None:
     people = {model.owner.pk: model.owner}
     if model.team is not None:
         people.update({u.pk: u for u in model.team.members.all()})
-    what = ALERT_ACTIONS[event.action]
-    body = f"Production v{number} of {model.name} {what}.\n\n{after.get('message', '')}\n\n{after.get('url', '')}\n"
-    notify(
-        kind=NotificationKind.PRODUCTION_ALERT,
-        users=list(people.values()),
-        subject=f"[mlops-gov] {model.name} v{number} {what}",
-        body=body,
-    )
+
+    def compose() -> tuple[str, str]:
+        # The alert's own message is stored data (written once, in English); the sentence around it is translated.
+        names = {"number": number, "model": model.name, "what": str(ALERT_ACTIONS[event.action])}
+        headline = gettext("Production v%(number)s of %(model)s %(what)s.") % names
+        body = f"{headline}\n\n{after.get('message', '')}\n\n{after.get('url', '')}\n"
+        subject = gettext("[mlops-gov] %(model)s v%(number)s %(what)s") % names
+        return subject, body
+
+    notify(kind=NotificationKind.PRODUCTION_ALERT, users=list(people.values()), compose=compose)

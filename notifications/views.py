@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from mlops_gov.errors import DomainError
 from notifications import selectors, services
@@ -33,7 +34,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Saved your e-mail settings." if changes else "Nothing changed.")
+            messages.success(
+                request, gettext("Saved your e-mail settings.") if changes else gettext("Nothing changed.")
+            )
             return redirect("profile")
     context = {
         "form": form,

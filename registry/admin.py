@@ -12,6 +12,8 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mlops_gov.errors import DomainError
 from registry import permissions, selectors, services
@@ -242,15 +244,15 @@ class PromotionRequestAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="approvals")
+    @admin.display(description=gettext_lazy("approvals"))
     def approvals(self, obj):
         return f"{obj.n_approvals} / {obj.approvals_required}"
 
-    @admin.display(description="gates", boolean=True)
+    @admin.display(description=gettext_lazy("gates"), boolean=True)
     def gates(self, obj):
         return obj.gates_passed
 
-    @admin.display(description="gate results")
+    @admin.display(description=gettext_lazy("gate results"))
     def gate_table(self, obj):
         rows = format_html_join(
             "",
@@ -259,7 +261,7 @@ class PromotionRequestAdmin(admin.ModelAdmin):
         )
         return format_html("<table><tr><th>gate</th><th>result</th><th>detail</th></tr>{}</table>", rows)
 
-    @admin.display(description="decisions")
+    @admin.display(description=gettext_lazy("decisions"))
     def decision_table(self, obj):
         rows = format_html_join(
             "",
@@ -275,11 +277,11 @@ class PromotionRequestAdmin(admin.ModelAdmin):
             actions.pop("reject_selected", None)
         return actions
 
-    @admin.action(description="Approve selected requests…")
+    @admin.action(description=gettext_lazy("Approve selected requests…"))
     def approve_selected(self, request, queryset):
         return self._decide(request, queryset, Decision.APPROVE)
 
-    @admin.action(description="Reject selected requests…")
+    @admin.action(description=gettext_lazy("Reject selected requests…"))
     def reject_selected(self, request, queryset):
         return self._decide(request, queryset, Decision.REJECT)
 
@@ -292,7 +294,9 @@ class PromotionRequestAdmin(admin.ModelAdmin):
                 "admin/registry/confirm_decision.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": f"{decision.capitalize()} promotion requests",
+                    "title": _("Approve promotion requests")
+                    if decision == Decision.APPROVE
+                    else _("Reject promotion requests"),
                     "decision": decision,
                     "requests": queryset,
                     "opts": self.model._meta,
@@ -309,9 +313,12 @@ class PromotionRequestAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 refused.append(f"#{promotion.pk}: {exc}")
         if done:
-            self.message_user(request, f"{decision.capitalize()}d {done} request(s).", level=messages.SUCCESS)
+            text = (
+                _("Approved %(n)d request(s).") if decision == Decision.APPROVE else _("Rejected %(n)d request(s).")
+            ) % {"n": done}
+            self.message_user(request, text, level=messages.SUCCESS)
         for line in refused:
-            self.message_user(request, f"Refused {line}", level=messages.ERROR)
+            self.message_user(request, _("Refused %(line)s") % {"line": line}, level=messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
 
 
@@ -339,11 +346,11 @@ class AuditEventAdmin(admin.ModelAdmin):
         "hash",
     )
 
-    @admin.display(description="before")
+    @admin.display(description=gettext_lazy("before"))
     def before_shown(self, obj):
         return json.dumps(shown_payload(obj.object_type, obj.before, current_user()), sort_keys=True)
 
-    @admin.display(description="after")
+    @admin.display(description=gettext_lazy("after"))
     def after_shown(self, obj):
         return json.dumps(shown_payload(obj.object_type, obj.after, current_user()), sort_keys=True)
 

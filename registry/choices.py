@@ -1,40 +1,41 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskTier(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class Stage(models.TextChoices):
-    NONE = "none", "None"
-    STAGING = "staging", "Staging"
-    PRODUCTION = "production", "Production"
-    ARCHIVED = "archived", "Archived"
+    NONE = "none", _("None")
+    STAGING = "staging", _("Staging")
+    PRODUCTION = "production", _("Production")
+    ARCHIVED = "archived", _("Archived")
 
 
 class RequestKind(models.TextChoices):
-    STAGE = "stage", "Move to production"
-    ALIAS = "alias", "Move a protected alias"
+    STAGE = "stage", _("Move to production")
+    ALIAS = "alias", _("Move a protected alias")
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    APPLIED = "applied", "Applied"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    OPEN = "open", _("Open")
+    APPLIED = "applied", _("Applied")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Independence(models.TextChoices):
-    NONE = "none", "Any approver but the requester"
-    OUTSIDE_TEAM = "outside_team", "Approvers from outside the model's owner and team"
+    NONE = "none", _("Any approver but the requester")
+    OUTSIDE_TEAM = "outside_team", _("Approvers from outside the model's owner and team")
 
 
 class Decision(models.TextChoices):
-    APPROVE = "approve", "Approve"
-    REJECT = "reject", "Reject"
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
 
 
 MODEL_CARD_FIELDS = (
@@ -46,3 +47,14 @@ MODEL_CARD_FIELDS = (
     "ethical_considerations",
     "caveats",
 )
+
+# How the card's fields are named on pages and forms (the field names stay the stored keys).
+MODEL_CARD_LABELS = {
+    "intended_use": _("Intended use"),
+    "out_of_scope_use": _("Out of scope use"),
+    "training_data": _("Training data"),
+    "evaluation_data": _("Evaluation data"),
+    "metrics": _("Metrics"),
+    "ethical_considerations": _("Ethical considerations"),
+    "caveats": _("Caveats"),
+}

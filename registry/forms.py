@@ -5,36 +5,43 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from registry.choices import MODEL_CARD_FIELDS, RiskTier, Stage
+from registry.choices import MODEL_CARD_FIELDS, MODEL_CARD_LABELS, RiskTier, Stage
 from registry.models import ModelCard, ModelVersion, RegisteredModel, Team, alias_validator
 
 
 class PromotionRequestForm(forms.Form):
     justification = forms.CharField(
+        label=gettext_lazy("Justification"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
-        help_text="Why should this version go to production? Approvers read this first.",
-        error_messages={"required": "Say why this version should be promoted."},
+        help_text=gettext_lazy("Why should this version go to production? Approvers read this first."),
+        error_messages={"required": gettext_lazy("Say why this version should be promoted.")},
     )
 
 
 class AliasRequestForm(PromotionRequestForm):
-    alias = forms.ChoiceField(choices=(), label="Protected alias")
+    alias = forms.ChoiceField(choices=(), label=gettext_lazy("Protected alias"))
 
     def __init__(self, *args: Any, protected: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["alias"]).choices = [(a, a) for a in protected]
-        self.fields["justification"].help_text = "Why should this alias point to this version? Approvers read this."
+        self.fields["justification"].help_text = _("Why should this alias point to this version? Approvers read this.")
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))],
+    )
     comment = forms.CharField(
+        label=gettext_lazy("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=5000,
-        help_text="What you checked, or why you reject: the requester and the auditors read it.",
+        help_text=gettext_lazy("What you checked, or why you reject: the requester and the auditors read it."),
     )
     # The evidence the page showed: an approval is refused if it changed meanwhile (registry.services.evidence).
     evidence_hash = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -43,9 +50,9 @@ class DecisionForm(forms.Form):
 class AsOfForm(forms.Form):
     as_of = forms.DateTimeField(
         required=False,
-        label="As of",
+        label=gettext_lazy("As of"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Which version was in production, and where each alias pointed, at that moment.",
+        help_text=gettext_lazy("Which version was in production, and where each alias pointed, at that moment."),
     )
 
 
@@ -60,7 +67,7 @@ class KeyValueWidget(forms.Widget):
     template_name = "registry/widgets/key_value.html"
     use_fieldset = True  # the field's label becomes the legend of its rows
 
-    def __init__(self, noun: str = "Entry", attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, noun: Any = "Entry", attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.noun = noun
 
@@ -96,7 +103,7 @@ def _display(value: Any) -> str:
 class KeyValueField(forms.Field):
     """A JSON object typed as rows of key and value. ``numbers=True`` requires every value to be a number."""
 
-    def __init__(self, *, noun: str = "Entry", numbers: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, noun: Any = "Entry", numbers: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", KeyValueWidget(noun=noun))
         super().__init__(**kwargs)
@@ -112,19 +119,27 @@ class KeyValueField(forms.Field):
             if not key and not raw:
                 continue
             if not key:
-                errors.append(f"{self.noun} value '{raw}' has no name: give it a name or clear the row.")
+                errors.append(
+                    _("%(noun)s value '%(raw)s' has no name: give it a name or clear the row.")
+                    % {"noun": self.noun, "raw": raw}
+                )
                 continue
             if key in result:
-                errors.append(f"{self.noun} '{key}' is given twice: keep one row per name.")
+                errors.append(
+                    _("%(noun)s '%(key)s' is given twice: keep one row per name.") % {"noun": self.noun, "key": key}
+                )
                 continue
             if self.numbers:
                 try:
                     number = float(raw)
                 except ValueError:
-                    errors.append(f"{self.noun} '{key}' must be a number (got '{raw}').")
+                    errors.append(
+                        _("%(noun)s '%(key)s' must be a number (got '%(raw)s').")
+                        % {"noun": self.noun, "key": key, "raw": raw}
+                    )
                     continue
                 if number != number or number in (float("inf"), float("-inf")):
-                    errors.append(f"{self.noun} '{key}' must be a finite number.")
+                    errors.append(_("%(noun)s '%(key)s' must be a finite number.") % {"noun": self.noun, "key": key})
                     continue
                 result[key] = int(number) if raw.lstrip("+-").isdigit() else number
             else:
@@ -154,10 +169,11 @@ class JSONObjectField(forms.CharField):
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationError(
-                f"This is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."
+                _("This is not valid JSON (%(msg)s at line %(line)d, column %(column)d).")
+                % {"msg": exc.msg, "line": exc.lineno, "column": exc.colno}
             ) from None
         if not isinstance(parsed, dict):
-            raise ValidationError('Give a JSON object, e.g. {"age": "integer", "income": "float"}.')
+            raise ValidationError(_('Give a JSON object, e.g. {"age": "integer", "income": "float"}.'))
         return parsed
 
 
@@ -172,33 +188,42 @@ class ModelForm(forms.Form):
     """Register a model (and, without ``name``, edit one): the fields the registry service accepts."""
 
     name = forms.CharField(
+        label=gettext_lazy("Name"),
         max_length=200,
-        help_text="Letters, digits, spaces, '.', '_' or '-'; unique in the registry.",
+        help_text=gettext_lazy("Letters, digits, spaces, '.', '_' or '-'; unique in the registry."),
         validators=RegisteredModel._meta.get_field("name").validators,
     )
     team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), help_text="The team that owns and answers for the model."
+        label=gettext_lazy("Team"),
+        queryset=Team.objects.none(),
+        help_text=gettext_lazy("The team that owns and answers for the model."),
     )
     risk_tier = forms.ChoiceField(
+        label=gettext_lazy("Risk tier"),
         choices=RiskTier.choices,
         initial=RiskTier.MEDIUM,
-        help_text="Sets the promotion policy: the gates and number of approvals a move to production needs.",
+        help_text=gettext_lazy(
+            "Sets the promotion policy: the gates and number of approvals a move to production needs."
+        ),
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=100_000)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=100_000
+    )
     business_goal = forms.CharField(
+        label=gettext_lazy("Business goal"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=10_000,
-        help_text="The business problem this model serves.",
+        help_text=gettext_lazy("The business problem this model serves."),
     )
     success_kpi = forms.CharField(
-        label="Success KPI",
+        label=gettext_lazy("Success KPI"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=10_000,
-        help_text="How success is measured in the business.",
+        help_text=gettext_lazy("How success is measured in the business."),
     )
-    tags = KeyValueField(noun="Tag")
+    tags = KeyValueField(label=gettext_lazy("Tags"), noun=gettext_lazy("Tag"))
 
     def __init__(self, *args: Any, user, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -208,7 +233,7 @@ class ModelForm(forms.Form):
             del self.fields["name"]
             team.required = False
         elif not team.queryset.exists():
-            self.fields["team"].help_text = "You are in no team yet: ask an administrator to add you to one."
+            self.fields["team"].help_text = _("You are in no team yet: ask an administrator to add you to one.")
 
     @classmethod
     def initial_for(cls, model: RegisteredModel) -> dict[str, Any]:
@@ -226,34 +251,73 @@ class VersionForm(forms.Form):
     """Add a version (and, with ``editing``, change what may still change)."""
 
     source_uri = forms.CharField(
-        label="Source URI", max_length=2048, help_text="Where the artifact lives, e.g. s3://bucket/path or runs:/<id>/."
+        label=gettext_lazy("Source URI"),
+        max_length=2048,
+        help_text=gettext_lazy("Where the artifact lives, e.g. s3://bucket/path or runs:/<id>/."),
     )
-    run_id = forms.CharField(label="Run id", required=False, max_length=100, help_text="The training run, if any.")
+    run_id = forms.CharField(
+        label=gettext_lazy("Run id"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("The training run, if any."),
+    )
     parent = forms.ModelChoiceField(
         queryset=ModelVersion.objects.none(),
         required=False,
-        label="Derived from",
-        help_text="The version it builds on.",
+        label=gettext_lazy("Derived from"),
+        help_text=gettext_lazy("The version it builds on."),
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=100_000)
-    framework = forms.CharField(required=False, max_length=100, help_text="e.g. scikit-learn 1.5, xgboost 2.0.")
+    description = forms.CharField(
+        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=100_000
+    )
+    framework = forms.CharField(
+        label=gettext_lazy("Framework"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("e.g. scikit-learn 1.5, xgboost 2.0."),
+    )
     artifact_sha256 = forms.RegexField(
-        label="Artifact SHA-256",
+        label=gettext_lazy("Artifact SHA-256"),
         regex=r"^[0-9a-f]{64}$",
         required=False,
-        error_messages={"invalid": "Give the SHA-256 as 64 lower-case hexadecimal characters."},
+        error_messages={"invalid": gettext_lazy("Give the SHA-256 as 64 lower-case hexadecimal characters.")},
     )
-    code_repository = forms.CharField(required=False, max_length=500, help_text="Code lineage: the repository URL.")
-    code_commit = forms.CharField(required=False, max_length=64, help_text="Code lineage: the commit it was built from")
+    code_repository = forms.CharField(
+        label=gettext_lazy("Code repository"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Code lineage: the repository URL."),
+    )
+    code_commit = forms.CharField(
+        label=gettext_lazy("Code commit"),
+        required=False,
+        max_length=64,
+        help_text=gettext_lazy("Code lineage: the commit it was built from"),
+    )
     training_dataset = forms.CharField(
-        required=False, max_length=500, help_text="Data lineage: the dataset (URI or name@version) it was trained on."
+        label=gettext_lazy("Training dataset"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Data lineage: the dataset (URI or name@version) it was trained on."),
     )
-    metrics = KeyValueField(noun="Metric", numbers=True, help_text="Evaluation metrics, e.g. auc = 0.91.")
-    parameters = KeyValueField(noun="Parameter", help_text="Training parameters, e.g. max_depth = 6.")
+    metrics = KeyValueField(
+        label=gettext_lazy("Metrics"),
+        noun=gettext_lazy("Metric"),
+        numbers=True,
+        help_text=gettext_lazy("Evaluation metrics, e.g. auc = 0.91."),
+    )
+    parameters = KeyValueField(
+        label=gettext_lazy("Parameters"),
+        noun=gettext_lazy("Parameter"),
+        help_text=gettext_lazy("Training parameters, e.g. max_depth = 6."),
+    )
     input_signature = JSONObjectField(
-        help_text='The input columns and types as a JSON object, e.g. {"age": "integer", "income": "float"}.'
+        label=gettext_lazy("Input signature"),
+        help_text=gettext_lazy(
+            'The input columns and types as a JSON object, e.g. {"age": "integer", "income": "float"}.'
+        ),
     )
-    tags = KeyValueField(noun="Tag")
+    tags = KeyValueField(label=gettext_lazy("Tags"), noun=gettext_lazy("Tag"))
 
     def __init__(self, *args: Any, model: RegisteredModel, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -271,13 +335,13 @@ class VersionForm(forms.Form):
 
 
 CARD_HELP = {
-    "intended_use": "What the model is for, and who uses its output.",
-    "out_of_scope_use": "Uses it must not be put to.",
-    "training_data": "Which data it was trained on, and how it was prepared.",
-    "evaluation_data": "Which data it was evaluated on, and why that data.",
-    "metrics": "How it was evaluated and what it scored.",
-    "ethical_considerations": "Groups it could harm, fairness checks made.",
-    "caveats": "Known limits and recommendations.",
+    "intended_use": gettext_lazy("What the model is for, and who uses its output."),
+    "out_of_scope_use": gettext_lazy("Uses it must not be put to."),
+    "training_data": gettext_lazy("Which data it was trained on, and how it was prepared."),
+    "evaluation_data": gettext_lazy("Which data it was evaluated on, and why that data."),
+    "metrics": gettext_lazy("How it was evaluated and what it scored."),
+    "ethical_considerations": gettext_lazy("Groups it could harm, fairness checks made."),
+    "caveats": gettext_lazy("Known limits and recommendations."),
 }
 
 
@@ -287,15 +351,17 @@ class CardForm(forms.ModelForm):
         fields = list(MODEL_CARD_FIELDS)
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in MODEL_CARD_FIELDS}
         help_texts = CARD_HELP
+        labels = MODEL_CARD_LABELS
 
 
 class StageMoveForm(forms.Form):
-    target = forms.ChoiceField(choices=Stage.choices)
+    target = forms.ChoiceField(label=gettext_lazy("Target"), choices=Stage.choices)
 
 
 class AliasForm(forms.Form):
     alias = forms.CharField(
+        label=gettext_lazy("Alias"),
         max_length=64,
         validators=[alias_validator],
-        help_text="Lower-case letters, digits, '_' or '-', starting with a letter; e.g. challenger.",
+        help_text=gettext_lazy("Lower-case letters, digits, '_' or '-', starting with a letter; e.g. challenger."),
     )

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registry.choices import Decision, Independence, RequestKind, RequestStatus, RiskTier, Stage
 from registry.expressions import CanonicalValue
@@ -255,6 +256,13 @@ class PromotionRequest(models.Model):
     @property
     def target_label(self) -> str:
         return f"alias '{self.alias}'" if self.kind == RequestKind.ALIAS else "production"
+
+    @property
+    def target_display(self) -> str:
+        """``target_label`` in the reader's language (the label itself stays English: audit payloads carry it)."""
+        if self.kind == RequestKind.ALIAS:
+            return gettext("alias '%(alias)s'") % {"alias": self.alias}
+        return gettext("production")
 
 
 class Approval(models.Model):

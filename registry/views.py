@@ -13,6 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mlops_gov.access import permission_required
@@ -129,7 +132,7 @@ def _request_context(request, promotion: PromotionRequest, form: DecisionForm | 
 def approvals_inbox(request: HttpRequest) -> HttpResponse:
     """The signed-in approver's inbox: requests they may decide (never their own), oldest first."""
     if not permissions.can_decide(request.user):
-        raise PermissionDenied("Only approvers have an approvals inbox.")
+        raise PermissionDenied(_("Only approvers have an approvals inbox."))
     rows = [
         {"request": r, "gates": selectors.gate_summary(r), "age": timezone.now() - r.created_at}
         for r in selectors.approvals_inbox(request.user)[:200]
@@ -158,32 +161,51 @@ def request_decide(request, pk: int):
             messages.success(request, _decision_message(promotion, request.user))
             return redirect("registry:request-detail", pk=pk)
     # Refused: the page again, with the comment as typed and the reason beside the form.
-    reasons = [*form.non_field_errors()] + (["choose approve or reject."] if "decision" in form.errors else [])
-    messages.error(request, f"Your decision was not recorded: {' '.join(reasons) or 'see the form.'}")
+    reasons = [*form.non_field_errors()] + ([_("choose approve or reject.")] if "decision" in form.errors else [])
+    messages.error(
+        request, _("Your decision was not recorded: %(reasons)s") % {"reasons": " ".join(reasons) or _("see the form.")}
+    )
     shown = get_object_or_404(selectors.request_list(), pk=pk)
     return render(request, "registry/request_detail.html", _request_context(request, shown, form), status=400)
 
 
 def _applied_message(promotion: PromotionRequest) -> str:
     summary = selectors.applied_summary(promotion)
-    text = f"v{summary['version']} of {summary['model']} is now {summary['target']}"
+    names = {"version": summary["version"], "model": summary["model"], "target": _target_label(summary["target"])}
     if summary["archived"]:
-        text += "; " + ", ".join(f"v{n}" for n in summary["archived"]) + " archived"
-    return text + "."
+        names["archived"] = ", ".join(f"v{n}" for n in summary["archived"])
+        return _("v%(version)s of %(model)s is now %(target)s; %(archived)s archived.") % names
+    return _("v%(version)s of %(model)s is now %(target)s.") % names
+
+
+def _target_label(target: str) -> str:
+    """A request's target for a reader: production, or a protected alias (PromotionRequest.target_label stays the
+    English that audit payloads and e-mails carry)."""
+    if target == "production":
+        return _("production")
+    if target.startswith("alias '"):
+        return _("alias '%(alias)s'") % {"alias": target.removeprefix("alias '").removesuffix("'")}
+    return target
 
 
 def _decision_message(promotion: PromotionRequest, user) -> str:
     if promotion.status == RequestStatus.APPLIED:
         return _applied_message(promotion)
     if promotion.status == RequestStatus.REJECTED:
-        return f"You rejected request #{promotion.pk}; it is closed and the requester is told."
+        return _("You rejected request #%(pk)s; it is closed and the requester is told.") % {"pk": promotion.pk}
     approvals, needed = selectors.approval_progress(promotion)
     if approvals < needed:
-        return f"Your approval is recorded: {approvals} of {needed}; request #{promotion.pk} waits for more approvers."
-    return (
-        f"Your approval is recorded ({approvals} of {needed}), but it was not applied: a gate fails now "
+        return _(
+            "Your approval is recorded: %(approvals)s of %(needed)s; request #%(pk)s waits for more approvers."
+        ) % {
+            "approvals": approvals,
+            "needed": needed,
+            "pk": promotion.pk,
+        }
+    return _(
+        "Your approval is recorded (%(approvals)s of %(needed)s), but it was not applied: a gate fails now "
         "(see the gates below). It applies once the evidence is fixed and the request is re-checked."
-    )
+    ) % {"approvals": approvals, "needed": needed}
 
 
 @login_required
@@ -215,7 +237,7 @@ def audit_verify_page(request):
     pasted = request.POST.get("checkpoint", "") if request.method == "POST" else ""
     anchored = checkpoints.checkpoint_check(pasted) if pasted.strip() else None
     if request.method == "POST" and anchored is None:
-        messages.error(request, "Paste a checkpoint (the JSON document from a report, an e-mail or the directory).")
+        messages.error(request, _("Paste a checkpoint (the JSON document from a report, an e-mail or the directory)."))
     result = anchored.result if anchored is not None and anchored.result is not None else audit_verify()
     context = {
         "result": result,
@@ -235,7 +257,7 @@ def audit_export(request):
     """The events the audit page lists for the same filters, oldest first (every event when there is no filter)."""
     filterset = selectors.audit_filter(request.GET)
     if not filterset.is_valid():
-        messages.error(request, f"Nothing exported: {_filter_errors(filterset)}")
+        messages.error(request, _("Nothing exported: %(errors)s") % {"errors": _filter_errors(filterset)})
         return redirect(f"{reverse('registry:audit-list')}?{request.GET.urlencode()}")
     # A read, not a state change: it writes no audit event (the request log keeps its request id).
     user = request.user
@@ -303,28 +325,28 @@ def _protected(model: RegisteredModel) -> list[str]:
 def _editable_model(request: HttpRequest, name: str) -> RegisteredModel:
     model = get_object_or_404(RegisteredModel.objects.select_related("owner", "team"), name=name)
     if not permissions.can_edit_model(request.user, model):
-        raise PermissionDenied("Only the model's owner or team may change it.")
+        raise PermissionDenied(_("Only the model's owner or team may change it."))
     return model
 
 
 def _version(name: str, number: int) -> ModelVersion:
     version = selectors.version_get(model_name=name, number=number)
     if version is None:
-        raise Http404("No such version.")
+        raise Http404(_("No such version."))
     return version
 
 
 def _editable_version(request: HttpRequest, name: str, number: int) -> ModelVersion:
     version = _version(name, number)
     if not permissions.can_edit_model(request.user, version.model):
-        raise PermissionDenied("Only the model's owner or team may change its versions.")
+        raise PermissionDenied(_("Only the model's owner or team may change its versions."))
     return version
 
 
 @login_required
 def model_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not permissions.can_create_models(request.user):
-        raise PermissionDenied("Your role cannot register models.")
+        raise PermissionDenied(_("Your role cannot register models."))
     form = ModelForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -333,7 +355,7 @@ def model_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         except (DomainError, ValidationError) as exc:
             _form_error(form, exc, field="name")
         else:
-            messages.success(request, f"Registered {model.name}. Next: add its first version.")
+            messages.success(request, _("Registered %(name)s. Next: add its first version.") % {"name": model.name})
             return redirect("registry:version-create", name=model.name)
     status = 400 if request.method == "POST" else 200
     return render(request, "registry/model_form.html", {"form": form, "model": None}, status=status)
@@ -353,7 +375,7 @@ def model_edit(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
         except (DomainError, ValidationError) as exc:
             _form_error(form, exc, field="risk_tier" if "risk tier" in str(exc) else None)
         else:
-            messages.success(request, f"Saved {model.name}." if changes else "Nothing changed.")
+            messages.success(request, _("Saved %(name)s.") % {"name": model.name} if changes else _("Nothing changed."))
             return redirect("registry:model-detail", name=model.name)
     status = 400 if request.method == "POST" else 200
     return render(request, "registry/model_form.html", {"form": form, "model": model}, status=status)
@@ -364,7 +386,7 @@ def model_delete(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     model = _editable_model(request, name)
     return _confirm_delete(
         request,
-        title=f"Delete {name}?",
+        title=_("Delete %(name)s?") % {"name": name},
         delete=lambda: services.model_delete(model=model, actor=request.user),
         done=(f"Deleted {name}.", reverse("registry:model-list")),
         cancel=model_url(model),
@@ -406,7 +428,11 @@ def version_create(request: AuthenticatedHttpRequest, name: str) -> HttpResponse
         except (DomainError, ValidationError) as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Added v{version.version} of {model.name}. Next: fill in its model card.")
+            messages.success(
+                request,
+                _("Added v%(version)s of %(name)s. Next: fill in its model card.")
+                % {"version": version.version, "name": model.name},
+            )
             return redirect("registry:card-edit", name=model.name, version=version.version)
     status = 400 if request.method == "POST" else 200
     return render(request, "registry/version_form.html", {"form": form, "model": model}, status=status)
@@ -426,7 +452,9 @@ def version_edit(request: AuthenticatedHttpRequest, name: str, version: int) -> 
         except (DomainError, ValidationError) as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Saved v{version}." if changes else "Nothing changed.")
+            messages.success(
+                request, _("Saved v%(version)s.") % {"version": version} if changes else _("Nothing changed.")
+            )
             return redirect(version_url(model_version))
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "model": model_version.model, "version": model_version}
@@ -438,9 +466,12 @@ def version_delete(request: AuthenticatedHttpRequest, name: str, version: int) -
     model_version = _editable_version(request, name, version)
     return _confirm_delete(
         request,
-        title=f"Delete v{version} of {name}?",
+        title=_("Delete v%(version)s of %(name)s?") % {"version": version, "name": name},
         delete=lambda: services.version_delete(version=model_version, actor=request.user),
-        done=(f"Deleted v{version} of {name}.", model_url(model_version.model)),
+        done=(
+            _("Deleted v%(version)s of %(name)s.") % {"version": version, "name": name},
+            model_url(model_version.model),
+        ),
         cancel=version_url(model_version),
     )
 
@@ -464,7 +495,7 @@ def _version_context(request: HttpRequest, version: ModelVersion, **forms_: Any)
         "card_filled": sum(1 for row in completeness if row["filled"]),
         "policy": policy,
         "can_edit": permissions.can_edit_model(request.user, model),
-        "moves": moves,
+        "moves": [(target, _stage(target)) for target in moves],
         "open_requests": selectors.open_requests_for(version),
         "aliases": selectors.alias_list(model=model),
         "protected_aliases": protected,
@@ -496,7 +527,9 @@ def card_edit(request: AuthenticatedHttpRequest, name: str, version: int) -> Htt
         except (DomainError, ValidationError) as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "Saved the model card." if changes else "Nothing changed in the model card.")
+            messages.success(
+                request, _("Saved the model card.") if changes else _("Nothing changed in the model card.")
+            )
             return redirect(version_url(model_version))
     policy = selectors.policy_of(model_version.model)
     completeness = {row["name"]: row for row in selectors.card_completeness(card, policy)}
@@ -512,10 +545,17 @@ def card_edit(request: AuthenticatedHttpRequest, name: str, version: int) -> Htt
     return render(request, "registry/card_form.html", context, status=400 if form.errors else 200)
 
 
-STAGE_CONSEQUENCES: dict[str, str] = {
-    Stage.STAGING: "It becomes a candidate for production: you can then request production for it.",
-    Stage.ARCHIVED: "It is retired: no alias or promotion should point at it. You can bring it back to staging later.",
+STAGE_CONSEQUENCES: dict[str, str | Promise] = {
+    Stage.STAGING: gettext_lazy("It becomes a candidate for production: you can then request production for it."),
+    Stage.ARCHIVED: gettext_lazy(
+        "It is retired: no alias or promotion should point at it. You can bring it back to staging later."
+    ),
 }
+
+
+def _stage(stage: str) -> str:
+    """A stage named in a sentence: its label, lower case (in English the stage's code, as before)."""
+    return str(Stage(stage).label).lower()
 
 
 @login_required
@@ -526,17 +566,25 @@ def stage_move(request: AuthenticatedHttpRequest, name: str, version: int) -> Ht
     allowed = [t for t in lifecycle.ALLOWED_MOVES.get(model_version.stage, ()) if t != Stage.PRODUCTION]
     error = ""
     if target == Stage.PRODUCTION:
-        error = "A move to production needs an approved promotion request: request production on the version page."
+        error = _("A move to production needs an approved promotion request: request production on the version page.")
     elif target not in allowed:
-        choices = ", ".join(allowed) or "nothing"
-        error = f"v{version} is in {model_version.stage}; from there it can move to {choices} without approval."
+        choices = ", ".join(_stage(a) for a in allowed) or _("nothing")
+        error = _("v%(version)s is in %(stage)s; from there it can move to %(choices)s without approval.") % {
+            "version": version,
+            "stage": _stage(model_version.stage),
+            "choices": choices,
+        }
     elif request.method == "POST":
         try:
             services.version_transition(version=model_version, target=target, actor=request.user)
         except DomainError as exc:
             error = str(exc)
         else:
-            messages.success(request, f"Moved v{version} of {name} from {model_version.stage} to {target}.")
+            messages.success(
+                request,
+                _("Moved v%(version)s of %(name)s from %(stage)s to %(target)s.")
+                % {"version": version, "name": name, "stage": _stage(model_version.stage), "target": _stage(target)},
+            )
             return redirect(version_url(model_version))
     if error and request.method == "POST":
         messages.error(request, error)
@@ -546,6 +594,7 @@ def stage_move(request: AuthenticatedHttpRequest, name: str, version: int) -> Ht
         "version": model_version,
         "target": target,
         "error": error,
+        "target_label": _stage(target) if target in Stage.values else target,
         "consequence": STAGE_CONSEQUENCES.get(target, ""),
         "is_production": model_version.stage == Stage.PRODUCTION,
     }
@@ -562,8 +611,11 @@ def alias_set(request: AuthenticatedHttpRequest, name: str, version: int) -> Htt
         if alias in _protected(model_version.model):
             form.add_error(
                 "alias",
-                f"'{alias}' is protected: it moves only through an approved request. Use 'Request a protected "
-                "alias' below.",
+                _(
+                    "'%(alias)s' is protected: it moves only through an approved request. Use 'Request a protected "
+                    "alias' below."
+                )
+                % {"alias": alias},
             )
         else:
             try:
@@ -571,7 +623,11 @@ def alias_set(request: AuthenticatedHttpRequest, name: str, version: int) -> Htt
             except (DomainError, ValidationError) as exc:
                 _form_error(form, exc, field="alias")
             else:
-                messages.success(request, f"@{alias} now points to v{version} of {name}.")
+                messages.success(
+                    request,
+                    _("@%(alias)s now points to v%(version)s of %(name)s.")
+                    % {"alias": alias, "version": version, "name": name},
+                )
                 return redirect(version_url(model_version))
     context = _version_context(request, model_version, alias_form=form)
     return render(request, "registry/version_detail.html", context, status=400)
@@ -586,7 +642,7 @@ def alias_remove(request: AuthenticatedHttpRequest, name: str, alias: str) -> Ht
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Removed @{alias} from {name}.")
+        messages.success(request, _("Removed @%(alias)s from %(name)s.") % {"alias": alias, "name": name})
     return redirect("registry:model-detail", name=name)
 
 
@@ -597,7 +653,7 @@ def request_create(request: AuthenticatedHttpRequest, name: str, version: int) -
     form = PromotionRequestForm(request.POST or None)
     stage_first = model_version.stage in (Stage.NONE, Stage.ARCHIVED)
     if model_version.stage == Stage.PRODUCTION:
-        messages.info(request, f"v{version} is already in production.")
+        messages.info(request, _("v%(version)s is already in production.") % {"version": version})
         return redirect(version_url(model_version))
     if request.method == "POST" and form.is_valid():
         try:
@@ -611,11 +667,20 @@ def request_create(request: AuthenticatedHttpRequest, name: str, version: int) -
             _form_error(form, exc, field="justification")
         else:
             if created:
-                staged = f"Moved v{version} to staging and requested" if stage_first else "Requested"
-                text = f"{staged} production for v{version}: request #{promotion.pk} awaits approvers."
+                names = {"version": version, "pk": promotion.pk}
+                if stage_first:
+                    text = (
+                        _(
+                            "Moved v%(version)s to staging and requested production for v%(version)s: request #%(pk)s "
+                            "awaits approvers."
+                        )
+                        % names
+                    )
+                else:
+                    text = _("Requested production for v%(version)s: request #%(pk)s awaits approvers.") % names
                 messages.success(request, text)
             else:
-                messages.info(request, f"Request #{promotion.pk} is already open for this version.")
+                messages.info(request, _("Request #%(pk)s is already open for this version.") % {"pk": promotion.pk})
             return redirect("registry:request-detail", pk=promotion.pk)
     context = _version_context(request, model_version, request_form=form)
     context["focus_request"] = True
@@ -639,8 +704,12 @@ def alias_request(request: AuthenticatedHttpRequest, name: str, version: int) ->
         except (DomainError, ValidationError) as exc:
             _form_error(form, exc, field="justification")
         else:
-            label = "Requested" if created else "Already open:"
-            messages.success(request, f"{label} @{promotion.alias} for v{version}: request #{promotion.pk}.")
+            names = {"alias": promotion.alias, "version": version, "pk": promotion.pk}
+            if created:
+                text = _("Requested @%(alias)s for v%(version)s: request #%(pk)s.") % names
+            else:
+                text = _("Already open: @%(alias)s for v%(version)s: request #%(pk)s.") % names
+            messages.success(request, text)
             return redirect("registry:request-detail", pk=promotion.pk)
     context = _version_context(request, model_version, alias_request_form=form)
     return render(request, "registry/version_detail.html", context, status=400)
@@ -658,6 +727,8 @@ def request_recheck(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if promotion.status == RequestStatus.APPLIED:
             messages.success(request, _applied_message(promotion))
         else:
-            state = "all gates pass" if promotion.gates_passed else "some gates still fail"
-            messages.info(request, f"Gates re-evaluated: {state}.")
+            if promotion.gates_passed:
+                messages.info(request, _("Gates re-evaluated: all gates pass."))
+            else:
+                messages.info(request, _("Gates re-evaluated: some gates still fail."))
     return redirect("registry:request-detail", pk=pk)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mlops_gov import context
 from registry.domain import hashchain
@@ -73,7 +73,9 @@ def audit_record(
     ctx = context.current()
     actor = _resolve_actor(actor)
     concerned = model or _model_of(obj)
-    with transaction.atomic():
+    # The stored event never depends on the reader's language: names and labels (an object's str(), a choice's label,
+    # anything marked for translation in the payload) are written in the source language, English.
+    with transaction.atomic(), translation.override(None):
         head = _lock_head()
         fields = {
             "sequence": head.sequence + 1,

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from registry.choices import MODEL_CARD_FIELDS, Stage
+from registry.choices import MODEL_CARD_FIELDS, MODEL_CARD_LABELS, Stage
 from registry.models import (
     AuditEvent,
     ModelAlias,
@@ -73,7 +73,7 @@ def card_completeness(card: ModelCard | None, policy: PromotionPolicy | None) ->
     return [
         {
             "name": name,
-            "label": str(getattr(ModelCard._meta.get_field(name), "verbose_name", name)).capitalize(),
+            "label": str(MODEL_CARD_LABELS.get(name, name)),
             "filled": bool(card is not None and str(getattr(card, name) or "").strip()),
             "required": name in required,
         }

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mlops_gov.actors import Actor, Viewer
 from registry.choices import Independence, RequestStatus, Stage
@@ -103,8 +105,8 @@ def approvals_inbox(user: Actor) -> QuerySet[PromotionRequest]:
 
 
 _EVIDENCE_PATTERNS = (
-    ("assessment", re.compile(r"Assessment #(\d+)"), "assessments:assessment-detail", "Assessment #{}"),
-    ("drift_check", re.compile(r"[Dd]rift check #(\d+)"), "monitoring:check-detail", "Drift check #{}"),
+    ("assessment", re.compile(r"Assessment #(\d+)"), "assessments:assessment-detail", gettext_lazy("Assessment #%s")),
+    ("drift_check", re.compile(r"[Dd]rift check #(\d+)"), "monitoring:check-detail", gettext_lazy("Drift check #%s")),
 )
 
 
@@ -140,12 +142,16 @@ def _evidence_links(gate: dict[str, Any], version: ModelVersion) -> list[dict[st
             match = pattern.search(text)
             ident = match.group(1) if match else None
         if ident is not None:
-            links.append({"label": label.format(ident), "url": reverse(url_name, args=[int(ident)])})
+            links.append({"label": str(label) % ident, "url": reverse(url_name, args=[int(ident)])})
     version_url = reverse("registry:version-detail", args=[version.model.name, version.version])
     if gate.get("name") == "model_card":
-        links.append({"label": f"Model card of v{version.version}", "url": version_url + "#card"})
+        links.append(
+            {"label": _("Model card of v%(number)s") % {"number": version.version}, "url": version_url + "#card"}
+        )
     if gate.get("name") == "metrics":
-        links.append({"label": f"Metrics of v{version.version}", "url": version_url + "#lineage"})
+        links.append(
+            {"label": _("Metrics of v%(number)s") % {"number": version.version}, "url": version_url + "#lineage"}
+        )
     return links
 
 

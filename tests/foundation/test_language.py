@@ -3,6 +3,8 @@ and ``user_language`` for work done outside a request."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -111,3 +113,22 @@ def test_user_language_of_nobody_is_the_default(db):
     from django.contrib.auth.models import AnonymousUser
 
     assert user_language(None) == user_language(AnonymousUser()) == settings.LANGUAGE_CODE
+
+
+def test_the_audit_trail_is_written_in_english_whatever_the_readers_language(db):
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from registry.audit import audit_record
+
+    with translation.override("ko"):
+        assert str(gettext_lazy("Models")) == "모델"  # the catalogue is active...
+        event = audit_record(
+            action="test.language",
+            object_type="test.thing",
+            object_id=1,
+            object_repr=cast(str, gettext_lazy("Models")),  # a lazy text where a str is expected: its str() is stored
+            after={"label": gettext_lazy("Models"), "stage": gettext_lazy("Production")},
+        )
+    event.refresh_from_db()  # ...but what is stored, and hashed, is the source text
+    assert event.object_repr == "Models" and event.after == {"label": "Models", "stage": "Production"}

@@ -148,3 +148,29 @@ def test_sending_goes_through_the_task(people, django_capture_on_commit_callback
         "carol@example.org",
         "dual@example.org",
     ]
+
+
+@pytest.mark.usefixtures("compiled_catalogues")
+def test_each_person_gets_the_e_mail_in_their_own_language(people, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    from notifications.services import language_update
+
+    language_update(user=people.approver, actor=people.approver, language="ko")  # alice reads Korean
+    model = make_model(people)
+    version = make_version(people, model)
+    mail.outbox.clear()
+    # The request is made from a page read in Korean: the others still get English, alice Korean.
+    with translation.override("ko"), django_capture_on_commit_callbacks(execute=True):
+        promotion = _request(people, version)
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert set(by_address) == {"alice@example.org", "bob@example.org", "carol@example.org", "dual@example.org"}
+    korean = by_address["alice@example.org"]
+    assert korean.subject == f"[mlops-gov] 승인 필요: {model.name} v{version.version} → 운영"
+    assert "증거를 검토하고 결정하십시오" in korean.body and "Review the evidence" not in korean.body
+    english = by_address["bob@example.org"]
+    assert english.subject == f"[mlops-gov] Approval needed: {model.name} v{version.version} to production"
+    assert "Review the evidence and decide" in english.body
+    # The audit trail the e-mails came from is the same whatever language anyone reads.
+    event = AuditEvent.objects.filter(action="promotion.requested").get()
+    assert event.object_repr == str(promotion) and "Request #" in event.object_repr
