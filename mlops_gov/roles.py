@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy
+
 if TYPE_CHECKING:
     from django.apps.registry import Apps
 
@@ -16,6 +18,13 @@ ROLE_ML_ENGINEER = "ML engineer"
 ROLE_APPROVER = "approver"
 ROLE_AUDITOR = "auditor"
 ROLES = (ROLE_DATA_SCIENTIST, ROLE_ML_ENGINEER, ROLE_APPROVER, ROLE_AUDITOR)
+# A role as pages name it (the group's name stays the stored key).
+ROLE_LABELS = {
+    ROLE_DATA_SCIENTIST: gettext_lazy("data scientist"),
+    ROLE_ML_ENGINEER: gettext_lazy("ML engineer"),
+    ROLE_APPROVER: gettext_lazy("approver"),
+    ROLE_AUDITOR: gettext_lazy("auditor"),
+}
 
 DOMAIN_APPS = ("registry", "assessments", "monitoring", "reports")
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
 from mlops_gov.errors import DomainError
+from mlops_gov.roles import ROLE_LABELS
 from notifications import selectors, services
 from notifications.choices import NotificationKind
 from notifications.forms import PreferenceForm
@@ -40,7 +41,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     context = {
         "form": form,
-        "roles": sorted(user.groups.values_list("name", flat=True)),
+        "roles": [str(ROLE_LABELS.get(name, name)) for name in sorted(user.groups.values_list("name", flat=True))],
         "teams": list(user.teams.values_list("name", flat=True)),
     }
     return render(request, "notifications/profile.html", context, status=400 if form.errors else 200)

@@ -14,6 +14,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from registry.choices import RequestStatus, RiskTier, Stage
 from registry.models import AuditEvent, ModelVersion, PromotionRequest, RegisteredModel
@@ -27,19 +28,23 @@ _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-
 
 class RegisteredModelFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_search", label="Search", help_text="Part of the name, description or team."
+        method="filter_search",
+        label=gettext_lazy("Search"),
+        help_text=gettext_lazy("Part of the name, description or team."),
     )
-    name = django_filters.CharFilter(lookup_expr="icontains", label="Name contains")
-    risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier", empty_label="Any risk tier")
+    name = django_filters.CharFilter(lookup_expr="icontains", label=gettext_lazy("Name contains"))
+    risk_tier = django_filters.ChoiceFilter(
+        choices=RiskTier.choices, label=gettext_lazy("Risk tier"), empty_label=gettext_lazy("Any risk tier")
+    )
     stage = django_filters.ChoiceFilter(
         choices=Stage.choices,
         field_name="versions__stage",
         distinct=True,
-        label="Has a version in",
-        empty_label="Any stage",
+        label=gettext_lazy("Has a version in"),
+        empty_label=gettext_lazy("Any stage"),
     )
-    team = django_filters.CharFilter(field_name="team__name", label="Team (exact name)")
-    owner = django_filters.CharFilter(field_name="owner__username", label="Owner (username)")
+    team = django_filters.CharFilter(field_name="team__name", label=gettext_lazy("Team (exact name)"))
+    owner = django_filters.CharFilter(field_name="owner__username", label=gettext_lazy("Owner (username)"))
 
     page_fields = ("q", "stage", "risk_tier", "owner")
 
@@ -67,21 +72,29 @@ class ModelVersionFilter(django_filters.FilterSet):
 
 class PromotionRequestFilter(django_filters.FilterSet):
     model = django_filters.CharFilter(
-        field_name="version__model__name", lookup_expr="icontains", label="Model", help_text="Part of its name."
+        field_name="version__model__name",
+        lookup_expr="icontains",
+        label=gettext_lazy("Model"),
+        help_text=gettext_lazy("Part of its name."),
     )
-    status = django_filters.ChoiceFilter(choices=RequestStatus.choices, label="Status", empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        choices=RequestStatus.choices, label=gettext_lazy("Status"), empty_label=gettext_lazy("Any status")
+    )
     requested_by = django_filters.CharFilter(
-        field_name="requested_by__username", lookup_expr="icontains", label="Requested by"
+        field_name="requested_by__username", lookup_expr="icontains", label=gettext_lazy("Requested by")
     )
     awaiting = django_filters.BooleanFilter(
         method="filter_awaiting",
-        label="Awaiting my decision",
+        label=gettext_lazy("Awaiting my decision"),
         widget=forms.CheckboxInput,
-        help_text="Open, not mine, not yet decided by me.",
+        help_text=gettext_lazy("Open, not mine, not yet decided by me."),
     )
 
     mine = django_filters.BooleanFilter(
-        method="filter_mine", label="Mine", widget=forms.CheckboxInput, help_text="Requested by me."
+        method="filter_mine",
+        label=gettext_lazy("Mine"),
+        widget=forms.CheckboxInput,
+        help_text=gettext_lazy("Requested by me."),
     )
 
     page_fields = ("model", "status", "requested_by", "mine", "awaiting")
@@ -103,26 +116,36 @@ class PromotionRequestFilter(django_filters.FilterSet):
 
 class AuditEventFilter(django_filters.FilterSet):
     model = django_filters.CharFilter(
-        field_name="model_name", lookup_expr="icontains", label="Model", help_text="Part of its name."
+        field_name="model_name",
+        lookup_expr="icontains",
+        label=gettext_lazy("Model"),
+        help_text=gettext_lazy("Part of its name."),
     )
     actor = django_filters.CharFilter(
-        field_name="actor_name", lookup_expr="icontains", label="Actor", help_text="Part of the username."
+        field_name="actor_name",
+        lookup_expr="icontains",
+        label=gettext_lazy("Actor"),
+        help_text=gettext_lazy("Part of the username."),
     )
     action = django_filters.CharFilter(
         field_name="action",
         lookup_expr="startswith",
-        label="Action",
-        help_text="The action or its start, e.g. promotion. or version.stage_changed",
+        label=gettext_lazy("Action"),
+        help_text=gettext_lazy("The action or its start, e.g. promotion. or version.stage_changed"),
     )
-    action_prefix = django_filters.CharFilter(field_name="action", lookup_expr="startswith", label="Action prefix")
+    action_prefix = django_filters.CharFilter(
+        field_name="action", lookup_expr="startswith", label=gettext_lazy("Action prefix")
+    )
     since = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="gte", label="Since", widget=_DATETIME
+        field_name="occurred_at", lookup_expr="gte", label=gettext_lazy("Since"), widget=_DATETIME
     )
     until = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="lte", label="Until", widget=_DATETIME
+        field_name="occurred_at", lookup_expr="lte", label=gettext_lazy("Until"), widget=_DATETIME
     )
-    request_id = django_filters.CharFilter(label="Request id")
-    object_type = django_filters.CharFilter(label="Object type", help_text="e.g. model, version, assessment")
+    request_id = django_filters.CharFilter(label=gettext_lazy("Request id"))
+    object_type = django_filters.CharFilter(
+        label=gettext_lazy("Object type"), help_text=gettext_lazy("e.g. model, version, assessment")
+    )
 
     page_fields = ("model", "actor", "action", "since", "until", "object_type", "request_id")
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,12 +28,16 @@ def blocked_by(exc: ProtectedError | RestrictedError) -> list[dict[str, Any]]:
 def blocked_message(exc: ProtectedError | RestrictedError) -> str:
     """One sentence saying what blocks a deletion and what to do, e.g. "... (2 datasets, 1 drift check) ..."."""
     parts = [f"{item['count']} {item['kind']}{'' if item['count'] == 1 else 's'}" for item in blocked_by(exc)]
-    return f"Cannot delete it while other records refer to it ({', '.join(parts)}): delete those first."
+    return gettext("Cannot delete it while other records refer to it (%(parts)s): delete those first.") % {
+        "parts": ", ".join(parts)
+    }
 
 
 def too_big_message() -> str:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return f"The request body is larger than the limit of {limit:,} bytes; send less (upload large files as files)."
+    return gettext(
+        "The request body is larger than the limit of %(limit)s bytes; send less (upload large files as files)."
+    ) % {"limit": f"{limit:,}"}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -42,7 +47,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, NotFoundError):
         return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, (PermissionError_, DjangoPermissionDenied)):
-        return Response({"detail": str(exc) or "Permission denied."}, status=status.HTTP_403_FORBIDDEN)
+        return Response({"detail": str(exc) or gettext("Permission denied.")}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, (ProtectedError, RestrictedError)):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
@@ -30,7 +31,7 @@ class StrictBooleanField(forms.Field):
             return True
         if value in FALSE_VALUES or value is False:
             return False
-        raise forms.ValidationError("Give true or false.", code="invalid")
+        raise forms.ValidationError(gettext("Give true or false."), code="invalid")
 
 
 class StrictBooleanFilter(filters.BooleanFilter):
@@ -89,5 +90,5 @@ class FilterBackend(filters.DjangoFilterBackend):
                 and not _is_checkbox(declared)
             ]
             if empty:
-                raise ValidationError({name: ["Give a value or leave the parameter out."] for name in empty})
+                raise ValidationError({name: [gettext("Give a value or leave the parameter out.")] for name in empty})
         return filterset

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 if TYPE_CHECKING:
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
 
 class DenyAll(BasePermission):
-    message = "This endpoint declares no permission; access is denied by default."
+    message = gettext_lazy("This endpoint declares no permission; access is denied by default.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return False

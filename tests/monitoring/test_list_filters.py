@@ -63,7 +63,7 @@ def monitored(version, reference, personas):
 
 LISTS = {
     "checks": ("monitoring:check-list", "/api/v1/drift-checks/", r'<td><a href="/monitoring/checks/(\d+)/">'),
-    "alerts": ("monitoring:alert-list", "/api/v1/alerts/", r"<td>([dfs])</td></tr>"),
+    "alerts": ("monitoring:alert-list", "/api/v1/alerts/", r"<td[^>]*>([dfs])</td></tr>"),
     "datasets": ("monitoring:dataset-list", "/api/v1/datasets/", r"<tr><td>(\d+)</td>"),
 }
 
@@ -112,7 +112,7 @@ def test_alerts_page_and_api_list_the_same_alerts(client, api, personas, monitor
     client.force_login(personas.auditor)
     response = client.get(reverse("monitoring:alert-list"), params)
     table = response.content.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    messages = sorted(re.findall(r"<td>([dfs])</td></tr>", table))
+    messages = sorted(re.findall(r"<td[^>]*>([dfs])</td></tr>", table))
     api_rows = api(personas.auditor).get("/api/v1/alerts/", params).json()["results"]
     assert messages == sorted(row["message"] for row in api_rows)
     assert messages == sorted(monitored["alerts"][i].message for i in expected)
