@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -22,6 +23,11 @@ class ReportInSerializer(serializers.Serializer):
         min_value=1, required=False, help_text="Version number; the production version when omitted."
     )
     variant = serializers.ChoiceField(choices=ReportVariant.choices, default=ReportVariant.PDF_A)
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="The report's language; the request's language (Accept-Language, your saved choice) when omitted.",
+    )
 
     def validate(self, attrs):
         if attrs["kind"] == ReportKind.MODEL and not attrs.get("model"):
@@ -42,6 +48,7 @@ class ReportOutSerializer(serializers.ModelSerializer):
             "model_name",
             "version_number",
             "variant",
+            "language",
             "trigger",
             "status",
             "progress",

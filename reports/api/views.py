@@ -73,6 +73,7 @@ class ReportViewSet(viewsets.GenericViewSet):
             kind=data["kind"],
             variant=data["variant"],
             trigger=ReportTrigger.API,
+            language=data.get("language"),
         )
         report.refresh_from_db()
         return Response(ReportOutSerializer(report).data, status=status.HTTP_202_ACCEPTED)

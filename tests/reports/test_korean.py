@@ -142,3 +142,17 @@ def test_the_automatic_report_is_written_in_the_requesters_language(
     report = GovernanceReport.objects.get(trigger=ReportTrigger.PROMOTION)
     assert report.language == "ko" and report.status == JobStatus.SUCCEEDED
     assert "모델거버넌스보고서" in flat(pdf_text(report.file.read()))
+
+
+def test_the_api_takes_and_shows_the_report_language(client, personas, production):
+    client.force_login(personas.engineer)
+    url = reverse("reports-api:report-list")
+    created = client.post(url, {"model": "credit-scoring", "language": "ko"}, content_type="application/json")
+    assert created.status_code == 202, created.content
+    assert created.json()["language"] == "ko" and created.json()["title"] == "거버넌스 보고서: credit-scoring v1"
+    refused = client.post(url, {"model": "credit-scoring", "language": "xx"}, content_type="application/json")
+    assert refused.status_code == 400 and "language" in refused.json()
+    by_header = client.post(
+        url, {"model": "credit-scoring"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ko"
+    )
+    assert by_header.status_code == 202 and by_header.json()["language"] == "ko"
