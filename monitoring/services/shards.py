@@ -128,7 +128,9 @@ def _columns_part(check: DriftCheck, names: list[str]) -> dict[str, Any]:
         "distributions": {name: distribution(kinds[name], reference[name], frame[name]) for name in drifted},
         # This chunk's row hashes, kept as a file: the merge folds them in chunk order to count duplicate rows,
         # so no single part reads every column.
-        "row_hashes": storage.save_row_hashes(check.pk, fold_row_hashes(None, frame[names])),
+        "row_hashes": storage.save_row_hashes(
+            check.pk, fold_row_hashes(None, frame if list(frame.columns) == names else frame[names])
+        ),
     }
 
 

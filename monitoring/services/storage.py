@@ -72,7 +72,9 @@ def read_frame(dataset: Dataset, columns: list[str] | None = None) -> pd.DataFra
     those columns' chunks are read, not the whole file."""
     with dataset.file.open("rb") as handle:
         table = pq.read_table(handle, columns=columns)
-    return table.to_pandas(ignore_metadata=True)
+    # One block per column, Arrow's buffers released as each column is converted: the peak is about one copy of
+    # the columns, not three (Arrow's, pandas' consolidated block and the copy between them).
+    return table.to_pandas(ignore_metadata=True, split_blocks=True, self_destruct=True)
 
 
 def read_profile(dataset: Dataset, columns: list[str] | None = None) -> ReferenceProfile:
