@@ -14,13 +14,15 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from assessments.localise import framework_name
 from assessments.models import Assessment, AssessmentStatus, Framework
 
 ASSESSMENT_ORDERING = ("id", "model__name", "framework__slug", "status", "score", "created_at", "submitted_at")
 
 
 def _framework_choices() -> list[tuple[str, str]]:
-    names = dict(Framework.objects.filter(is_current=True).order_by("slug").values_list("slug", "name"))
+    current = Framework.objects.filter(is_current=True).order_by("slug").values_list("slug", "definition")
+    names = {slug: framework_name(definition) for slug, definition in current}  # in the reader's language
     for slug in Framework.objects.values_list("slug", flat=True).distinct():
         names.setdefault(slug, slug)
     return sorted(names.items())

@@ -6,8 +6,16 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from assessments.localise import framework_name
 from assessments.models import Framework
 from registry.models import ModelVersion, RegisteredModel
+
+
+class FrameworkChoiceField(forms.ModelChoiceField):
+    """Frameworks named in the reader's language."""
+
+    def label_from_instance(self, obj: Framework) -> str:
+        return f"{framework_name(obj.definition)} (v{obj.version})"
 
 
 class StartAssessmentForm(forms.Form):
@@ -18,7 +26,7 @@ class StartAssessmentForm(forms.Form):
         label=_("Model"),
         error_messages={"invalid_choice": _("Choose one of your team's models.")},
     )
-    framework = forms.ModelChoiceField(
+    framework = FrameworkChoiceField(
         queryset=Framework.objects.none(),
         to_field_name="slug",
         label=_("Framework"),

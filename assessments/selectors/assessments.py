@@ -180,6 +180,11 @@ def history(
     current = Framework.objects.filter(slug=framework_slug, is_current=True).only("definition").first()
     definition = current.definition if current is not None else {}
     names = {d["id"]: d["name"] for d in localised_definition(definition)["dimensions"]} if definition else {}
+    derived_definitions = dict(
+        Framework.objects.filter(slug__in=definition.get("derive", []), is_current=True).values_list(
+            "slug", "definition"
+        )
+    )
     return [
         {
             "id": a.pk,
@@ -191,7 +196,10 @@ def history(
             "dimensions": {
                 d["id"]: {**d, "name": names.get(d["id"], d["name"])} for d in (a.result or {}).get("dimensions", [])
             },
-            "derived": {slug: r.get("label", "") for slug, r in (a.result or {}).get("derived", {}).items()},
+            "derived": {
+                slug: label_text(derived_definitions.get(slug, {}), r.get("label", ""))
+                for slug, r in (a.result or {}).get("derived", {}).items()
+            },
         }
         for a in rows
     ]
