@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -48,12 +49,19 @@ class CheckedPatternField(serializers.RegexField):
             self.check(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
         return value
 
 
 class ExistingSlugRelatedField(serializers.SlugRelatedField):  # type: ignore[type-arg]
     """A reference by name in a request body. A name that matches nothing is a 404 naming it, as for a model or a
     version named in the body or the URL: the request is well-formed, the object is missing."""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "":  # DRF reads "" as null for a relation; the schema says a name (or null) is given
+            self.fail("invalid")
+        return super().run_validation(data)
 
     def to_internal_value(self, data: Any) -> Model:
         if not isinstance(data, str):

@@ -53,7 +53,35 @@ WRITE_ERRORS = {
 }
 
 
+def _declared_filters(view: Any) -> dict[str, Any]:
+    filterset_class = getattr(view, "filterset_class", None)
+    return dict(getattr(filterset_class, "base_filters", {}))
+
+
 class AutoSchema(openapi.AutoSchema):
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        """The filter parameters as the strict FilterBackend reads them: a typed filter refuses an empty value, and a
+        filter's ``min_value``/``max_value`` bound it (both are 400s the schema has to announce)."""
+        from mlops_gov.api.filters import refuses_empty
+
+        parameters: list[dict[str, Any]] = super()._get_filter_parameters()
+        declared = _declared_filters(self.view)
+        for parameter in parameters:
+            field = declared.get(parameter.get("name", ""))
+            if field is None:
+                continue
+            schema = parameter.setdefault("schema", {})
+            if refuses_empty(field) and schema.get("type") == "string":
+                if "enum" in schema:
+                    schema["enum"] = [value for value in schema["enum"] if value != ""]
+                else:
+                    schema["minLength"] = max(1, schema.get("minLength", 0))
+            if schema.get("type") in ("integer", "number"):
+                for key, bound in (("min_value", "minimum"), ("max_value", "maximum")):
+                    if field.extra.get(key) is not None:
+                        schema[bound] = field.extra[key]
+        return parameters
+
     def _map_serializer(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         """A request serializer may state what its fields alone cannot (e.g. "a model report names the model") as
         ``request_schema_extra``: a JSON-schema fragment merged into its request component (for a partial update,

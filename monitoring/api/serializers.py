@@ -237,6 +237,8 @@ def _stat_tests(kind: str | None = None) -> list[str]:
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "enum" in schema:  # OpenAPI 3.0: a nullable enum lists null among its values
+        schema = {**schema, "enum": [*schema["enum"], None]}
     return {**schema, "nullable": True}
 
 

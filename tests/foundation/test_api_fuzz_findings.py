@@ -120,3 +120,30 @@ def test_a_report_request_without_its_model_is_400_and_a_portfolio_needs_no_mode
     client = api_client(personas.admin)
     assert client.post("/api/v1/reports/", {}, format="json").status_code == 400
     assert client.post("/api/v1/reports/", {"kind": "portfolio"}, format="json").status_code == 202
+
+
+@pytest.mark.django_db
+def test_an_empty_name_for_a_reference_is_400_not_null(personas, model):
+    client = api_client(personas.engineer)
+    hook = {"name": "ops", "url": "https://hooks.example.org/x", "secret": "s3cret"}
+    assert client.post("/api/v1/webhook-endpoints/", hook, format="json").status_code == 201
+    rule = {"name": "r", "events": ["drift"], "webhook": "ops", "model": "credit"}
+    assert client.post("/api/v1/alert-rules/", rule, format="json").status_code == 201
+    response = client.patch("/api/v1/alert-rules/r/", {"model": ""}, format="json")
+    assert response.status_code == 400 and "model" in response.json()
+    assert AlertRule.objects.get().model == model
+    assert client.patch("/api/v1/alert-rules/r/", {"model": None}, format="json").status_code == 200
+
+
+def test_the_schema_announces_what_the_filters_refuse():
+    paths = _schema()["paths"]
+
+    def parameter(path: str, name: str) -> dict:
+        return next(p for p in paths[path]["get"]["parameters"] if p["name"] == name)["schema"]
+
+    assert parameter("/api/v1/assessments/", "framework")["minLength"] == 1  # an empty value is a 400
+    assert "minLength" not in parameter("/api/v1/assessments/", "model")  # text: empty matches all
+    assert parameter("/api/v1/datasets/", "version")["minimum"] == 1
+    assert parameter("/api/v1/drift-checks/", "version")["minimum"] == 1
+    config = _schema()["components"]["schemas"]["PatchedConfigRequest"]["properties"]["drift_config"]
+    assert None in config["properties"]["typing_from"]["enum"]  # nullable: null is one of its values
