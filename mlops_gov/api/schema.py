@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.db import DatabaseError
 from drf_spectacular import openapi
 from rest_framework import serializers
 
@@ -76,6 +77,15 @@ class AutoSchema(openapi.AutoSchema):
                     schema["enum"] = [value for value in schema["enum"] if value != ""]
                 else:
                     schema["minLength"] = max(1, schema.get("minLength", 0))
+            choices = field.extra.get("choices")
+            if callable(choices) and schema.get("type") == "string" and "enum" not in schema:
+                # Choices read from the database (e.g. the frameworks): listed as they are when the schema is built.
+                try:
+                    values = [str(value) for value, _label in choices()]
+                except (DatabaseError, RuntimeError):  # no database (offline, or a test without one): free text
+                    values = []
+                if values:
+                    schema["enum"] = values
             if schema.get("type") in ("integer", "number"):
                 for key, bound in (("min_value", "minimum"), ("max_value", "maximum")):
                     if field.extra.get(key) is not None:

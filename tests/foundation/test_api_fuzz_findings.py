@@ -147,3 +147,14 @@ def test_the_schema_announces_what_the_filters_refuse():
     assert parameter("/api/v1/drift-checks/", "version")["minimum"] == 1
     config = _schema()["components"]["schemas"]["PatchedConfigRequest"]["properties"]["drift_config"]
     assert None in config["properties"]["typing_from"]["enum"]  # nullable: null is one of its values
+
+
+@pytest.mark.django_db
+def test_the_schema_lists_the_frameworks_a_filter_accepts(personas, monkeypatch):
+    from assessments import filters
+
+    monkeypatch.setattr(filters, "_framework_choices", lambda: [("lifecycle", "Lifecycle"), ("mlops", "MLOps")])
+    monkeypatch.setitem(filters.AssessmentFilter.base_filters["framework"].extra, "choices", filters._framework_choices)
+    parameters = _schema()["paths"]["/api/v1/assessments/"]["get"]["parameters"]
+    framework = next(p for p in parameters if p["name"] == "framework")["schema"]
+    assert framework["enum"] == ["lifecycle", "mlops"]  # "nope" is outside the schema, as its 400 says
