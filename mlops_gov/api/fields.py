@@ -34,6 +34,11 @@ def file_uri_pattern(schemes: Iterable[str], *, container_schemes: Iterable[str]
     return rf"^(?:{'|'.join(parts)})(?:/{SEGMENT})*/{SEGMENT}$"
 
 
+# An e-mail address as the API documents it: dot-separated words of letters, digits and _ + -, then a host name of
+# at most five labels ending in letters; stricter than Django's EmailValidator, which runs too.
+EMAIL = r"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?\.){1,4}[a-z]{2,24}$"
+
+
 class CheckedPatternField(serializers.RegexField):
     """A text field documented by a pattern: the domain's own check runs first (its message says what to change),
     then the pattern, so what the schema allows and what the API accepts are the same set."""

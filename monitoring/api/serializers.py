@@ -4,10 +4,11 @@ import importlib.util
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from mlops_gov.api.fields import SEGMENT_RULE, CheckedPatternField, ExistingSlugRelatedField, file_uri_pattern
+from mlops_gov.api.fields import EMAIL, SEGMENT_RULE, CheckedPatternField, ExistingSlugRelatedField, file_uri_pattern
 from monitoring import webhooks
 from monitoring.domain import CATEGORICAL, NUMERICAL, STAT_TESTS, TEXT
 from monitoring.domain.sources import PROTOCOL_PACKAGES, parse_uri
@@ -306,10 +307,12 @@ def _addressable(value: str) -> None:
 class WebhookEndpointOutSerializer(serializers.ModelSerializer):
     has_secret = serializers.BooleanField(read_only=True, help_text="The secret itself is never returned.")
 
+    # Text, not a URI: shown whole to those who may edit webhooks, others see "scheme://host/…" (not a valid URI).
+    url = serializers.CharField(help_text="Shown whole to those who may edit webhooks; others see scheme://host/…")
+
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "name", "url", "enabled", "has_secret", "created_at"]
-        extra_kwargs = {"url": {"help_text": "Shown whole to those who may edit webhooks; others see scheme://host/…"}}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -386,5 +389,10 @@ class AlertRuleInSerializer(serializers.Serializer):
     webhook = ExistingSlugRelatedField(
         slug_field="name", queryset=WebhookEndpoint.objects.all(), required=False, allow_null=True
     )
-    emails = serializers.ListField(child=serializers.EmailField(max_length=254), required=False)
+    emails = serializers.ListField(
+        child=CheckedPatternField(
+            EMAIL, check=validate_email, max_length=254, message="Give an e-mail address like ml-oncall@example.org."
+        ),
+        required=False,
+    )
     enabled = serializers.BooleanField(required=False)
