@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.localise import framework_name
 from assessments.models import Framework
+from mlops_gov.actors import Viewer
 from registry.models import ModelVersion, RegisteredModel
 
 
@@ -37,7 +38,7 @@ class StartAssessmentForm(forms.Form):
     )
     notes = forms.CharField(required=False, max_length=4000, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user: Viewer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         models = RegisteredModel.objects.none()
         if user is not None and user.is_authenticated and user.has_perm("assessments.add_assessment"):

@@ -8,17 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_gov import context
+from mlops_gov.actors import Viewer
 from mlops_gov.redaction import redact_urls
 
 # Events whose payload may hold a webhook URL or a delivery target.
 URL_BEARING_TYPES = ("monitoring.webhookendpoint", "monitoring.delivery")
 
 
-def may_see_webhook_urls(user) -> bool:
+def may_see_webhook_urls(user: Viewer | None) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("monitoring.change_webhookendpoint"))
 
 
-def shown_payload(object_type: str, value: Any, user) -> Any:
+def shown_payload(object_type: str, value: Any, user: Viewer | None) -> Any:
     if object_type in URL_BEARING_TYPES and not may_see_webhook_urls(user):
         return redact_urls(value)
     return value

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mlops_gov.actors import Actor
 from registry.choices import MODEL_CARD_FIELDS, MODEL_CARD_LABELS, RiskTier, Stage
 from registry.models import ModelCard, ModelVersion, RegisteredModel, Team, alias_validator
 
@@ -180,7 +181,7 @@ class JSONObjectField(forms.CharField):
 # --- authoring ------------------------------------------------------------------------------------------------------
 
 
-def user_teams(user) -> Any:
+def user_teams(user: Actor) -> Any:
     return Team.objects.all() if user.is_superuser else Team.objects.filter(members=user)
 
 
@@ -225,7 +226,7 @@ class ModelForm(forms.Form):
     )
     tags = KeyValueField(label=gettext_lazy("Tags"), noun=gettext_lazy("Tag"))
 
-    def __init__(self, *args: Any, user, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         team = cast(forms.ModelChoiceField, self.fields["team"])
         team.queryset = user_teams(user)

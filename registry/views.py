@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mlops_gov.access import permission_required
-from mlops_gov.actors import AuthenticatedHttpRequest
+from mlops_gov.actors import AuthenticatedHttpRequest, Viewer
 from mlops_gov.csv_export import iter_csv
 from mlops_gov.errors import DomainError, PermissionError_
 from registry import permissions, selectors, services
@@ -188,7 +188,7 @@ def _target_label(target: str) -> str:
     return target
 
 
-def _decision_message(promotion: PromotionRequest, user) -> str:
+def _decision_message(promotion: PromotionRequest, user: Viewer) -> str:
     if promotion.status == RequestStatus.APPLIED:
         return _applied_message(promotion)
     if promotion.status == RequestStatus.REJECTED:

@@ -31,6 +31,7 @@ from rest_framework.authentication import BasicAuthentication, TokenAuthenticati
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from mlops_gov.actors import Actor
 from mlops_gov.api.authentication import BearerTokenAuthentication
 
 CACHE_PREFIX = "mlflow-auth"
@@ -52,7 +53,7 @@ def cache_seconds() -> int:
     return int(settings.MLOPS_GOV.get("MLFLOW_AUTH_CACHE_SECONDS", 5))
 
 
-def grant_of(user) -> Grant:
+def grant_of(user: Actor) -> Grant:
     """Every permission of the user, from the user and their groups (one query; none for a superuser), with the
     model backend's rule: an inactive user has none."""
     if not user.is_active:
@@ -149,7 +150,7 @@ class MlflowRolePermission(BasePermission):
         return has_perms(user, wanted)
 
 
-def has_perms(user, perms: tuple[str, ...]) -> bool:
+def has_perms(user: Actor, perms: tuple[str, ...]) -> bool:
     """Same answer as ``user.has_perms`` with the model backend (user and group permissions, superusers have all),
     in one query for just the permissions asked, instead of loading every permission of the user (two queries)."""
     if not perms or user.is_superuser:
