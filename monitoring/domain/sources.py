@@ -104,23 +104,6 @@ def missing_package(scheme: str) -> str | None:
     return package
 
 
-@dataclass(frozen=True)
-class Fetched:
-    data: bytes
-    sha256: str
-    size_bytes: int
-
-
-def fetch(uri: str, *, max_bytes: int) -> Fetched:
-    """Read the whole object in chunks, hashing as it streams, and stop as soon as it exceeds ``max_bytes``
-    (without trusting the size the store reports). Transport errors become ``SourceError``."""
-    chunks: list[bytes] = []
-    with open_stream(uri, max_bytes=max_bytes) as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            chunks.append(chunk)
-    return Fetched(data=b"".join(chunks), sha256=stream.sha256, size_bytes=stream.size_bytes)
-
-
 class HashingStream(io.RawIOBase):
     """The object as a read-only stream that hashes what passes through and stops past ``max_bytes``: handed to a
     storage's ``save``, the object is copied in chunks, never held whole. Not seekable."""
