@@ -10,6 +10,7 @@ import io
 import math
 import re
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -40,7 +41,12 @@ _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#
 
 def _to_svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    with warnings.catch_warnings():
+        # Korean labels: matplotlib measures them with DejaVu Sans, which has no Hangul, and says so per glyph. The
+        # SVG keeps them as text; pages and reports draw them in Noto Sans KR (the shipped font), so only the
+        # measured width is approximate.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1)).strip()
     return inline_svg(svg)
 
