@@ -46,3 +46,16 @@ def observed_word(status: str) -> str:
     from assessments.localise import status_word
 
     return status_word(status)
+
+
+@register.filter
+def scoring_method(method: str) -> str:
+    """A framework's scoring rule (``min_section_sum``, ``levels``, ``weighted``) named in the reader's language."""
+    from django.utils.translation import gettext
+
+    names = {
+        "min_section_sum": gettext("minimum of the section sums"),
+        "levels": gettext("levels reached"),
+        "weighted": gettext("weighted share of the maximum"),
+    }
+    return names.get(method, method)
