@@ -5,6 +5,8 @@ from __future__ import annotations
 from mlops_gov.actors import Viewer
 from registry.models import RegisteredModel
 from registry.permissions import is_model_team_member
+from reports.choices import ReportKind
+from reports.models import GovernanceReport
 
 
 def is_auditor(user: Viewer | None) -> bool:
@@ -45,3 +47,11 @@ def can_read_portfolio(user: Viewer | None) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     return user.is_superuser or is_auditor(user) or user.has_perm("registry.decide_promotionrequest")
+
+
+def can_read_report(user: Viewer | None, report: GovernanceReport) -> bool:
+    if report.kind == ReportKind.PORTFOLIO:
+        return can_read_portfolio(user)
+    if report.model is None:  # the model was deleted: auditors only
+        return is_auditor(user) or bool(user and user.is_superuser)
+    return can_read_model_reports(user, report.model)

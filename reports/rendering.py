@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from reports.choices import ReportVariant
 from reports.domain.fetcher import StaticOnlyFetcher
@@ -29,7 +31,26 @@ def make_fetcher() -> StaticOnlyFetcher:
 
 
 def render_html(template: str, context: dict[str, Any], *, for_pdf: bool) -> str:
+    """The report page; the other apps' sections (``reports.selectors.app_section`` data) rendered first."""
+    if "sections" in context:
+        version = context.get("version")
+        context = {**context, "sections": [section_html(s, version=version) for s in context["sections"]]}
     return render_to_string(template, {**context, "for_pdf": for_pdf})
+
+
+def section_html(section: dict[str, Any], *, version: Any) -> dict[str, Any]:
+    """One app's section rendered with its own ``<app>/report_section.html``: ``html`` (safe), or None with
+    ``empty`` (no data) or ``error`` (the app has no template)."""
+    label, data = section["key"], section.get("data")
+    if not data:
+        return {**section, "html": None, "error": ""}
+    try:
+        html = render_to_string(f"{label}/report_section.html", {**data, "section": data, "version": version})
+    except TemplateDoesNotExist:
+        return {**section, "html": None, "empty": "", "error": f"The {label} app provides no report template yet."}
+    # Safe: rendered by an autoescaping Django template; charts are SVG strings that app generated itself.
+    safe: SafeString = mark_safe(html)
+    return {**section, "html": safe, "error": ""}
 
 
 def html_to_pdf(

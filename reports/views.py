@@ -119,7 +119,7 @@ def model_generate(request, name: str):
 
 def _readable_report(request, pk: int) -> GovernanceReport:
     report = get_object_or_404(GovernanceReport.objects.select_related("model__team", "model__owner"), pk=pk)
-    if not selectors.can_read_report(request.user, report):
+    if not permissions.can_read_report(request.user, report):
         raise Http404(_("No such report."))
     return report
 

@@ -5,7 +5,6 @@ public name stays importable as ``reports.selectors.X``.
 """
 
 from reports.selectors.access import (
-    can_read_report,
     dashboard_cards,
     needs_me,
     production_version,
@@ -39,7 +38,6 @@ __all__ = [
     "ReportSectionError",
     "app_portfolio_row",
     "app_section",
-    "can_read_report",
     "chain_state",
     "cover_summary",
     "dashboard_cards",

@@ -1,4 +1,5 @@
-"""Which versions and stored reports a user may see, and the reports app's dashboard cards."""
+"""Which versions and stored reports a user may see (the rules live in ``reports.permissions``), and the reports
+app's dashboard cards."""
 
 from __future__ import annotations
 
@@ -49,14 +50,6 @@ def report_filter(params: Any, *, user: Viewer | None, ordering: str = "") -> Go
     """The stored reports the user may read, as the page and the API filter them (same FilterSet)."""
     qs = ordered(report_list(user=user), ordering, REPORT_ORDERING, "-id")
     return GovernanceReportFilter(params if params is not None else {}, queryset=qs)
-
-
-def can_read_report(user: Viewer | None, report: GovernanceReport) -> bool:
-    if report.kind == ReportKind.PORTFOLIO:
-        return permissions.can_read_portfolio(user)
-    if report.model is None:  # the model was deleted: auditors only
-        return permissions.is_auditor(user) or bool(user and user.is_superuser)
-    return permissions.can_read_model_reports(user, report.model)
 
 
 def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:

@@ -83,10 +83,10 @@ def _date(value: dt.datetime | None) -> str:
     """A date in the active language: 2026-12-01, or 2026년 12월 1일 in Korean."""
     if value is None:
         return ""
-    from django.template.defaultfilters import date as date_filter
+    from django.utils.formats import date_format
     from django.utils.translation import get_language
 
-    return str(date_filter(value, "Y년 n월 j일" if (get_language() or "").startswith("ko") else "Y-m-d"))
+    return date_format(value, "Y년 n월 j일" if (get_language() or "").startswith("ko") else "Y-m-d")
 
 
 def cover_summary(version: ModelVersion, requests: list[dict[str, Any]]) -> dict[str, Any]:

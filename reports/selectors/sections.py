@@ -2,7 +2,8 @@
 
 Assessments and monitoring contribute their sections through ``<app>.selectors.report_context(version=...)`` and
 ``<app>/report_section.html`` (and ``portfolio_row(version=...)``). They are looked up at call time, so a report
-says "No ... recorded" while an app has not provided them yet, and picks them up once it does.
+says "No ... recorded" while an app has not provided them yet, and picks them up once it does. This module returns
+the data; ``reports.rendering`` renders each app's template.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ import logging
 from types import ModuleType
 from typing import Any
 
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_noop
 
 from registry.models import ModelVersion
@@ -46,13 +44,14 @@ class ReportSectionError(RuntimeError):
 
 
 def app_section(label: str, *, version: ModelVersion, empty_text: str) -> dict[str, Any]:
-    """Render one app's report section to safe HTML (its own template autoescapes user text). Raises
-    ``ReportSectionError`` when the app's section fails: a report is never issued without its evidence."""
+    """One app's report section as data: ``data`` (the app's ``report_context``) or None with ``empty`` saying so.
+    ``reports.rendering`` turns it into HTML. Raises ``ReportSectionError`` when the app's section fails: a report
+    is never issued without its evidence."""
     try:
         selectors = _app_selectors(label)
         provider = getattr(selectors, "report_context", None) if selectors is not None else None
         if provider is None:
-            return {"html": None, "empty": empty_text, "error": ""}
+            return {"data": None, "empty": empty_text}
         data = provider(version=version)
     except Exception as exc:  # a report never ships without a section's evidence: the whole report fails, visibly
         logger.exception("report section %s failed for %s", label, version)
@@ -61,13 +60,8 @@ def app_section(label: str, *, version: ModelVersion, empty_text: str) -> dict[s
             "the report is not issued without its evidence."
         ) from exc
     if not data:
-        return {"html": None, "empty": empty_text, "error": ""}
-    try:
-        html = render_to_string(f"{label}/report_section.html", {**data, "section": data, "version": version})
-    except TemplateDoesNotExist:
-        return {"html": None, "empty": "", "error": f"The {label} app provides no report template yet."}
-    # Safe: rendered by an autoescaping Django template; charts are SVG strings that app generated itself.
-    return {"html": mark_safe(html), "empty": "", "error": ""}
+        return {"data": None, "empty": empty_text}
+    return {"data": data, "empty": ""}
 
 
 def app_portfolio_row(label: str, *, version: ModelVersion) -> dict[str, Any]:
