@@ -17,6 +17,11 @@ def can_view(user: Viewer | None) -> bool:
     return _active(user) and user.has_perm("assessments.view_assessment")
 
 
+def can_author(user: Viewer | None) -> bool:
+    """A role that may author assessments (on its own team's models: ``can_start``)."""
+    return _active(user) and user.has_perm("assessments.add_assessment")
+
+
 def can_start(user: Viewer | None, model: RegisteredModel) -> bool:
     """Only the model's team (owner or members) with a role that may author assessments."""
     return _active(user) and user.has_perm("assessments.add_assessment") and is_model_team_member(user, model)

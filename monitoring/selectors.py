@@ -15,7 +15,7 @@ from mlops_gov.errors import NotFoundError
 from mlops_gov.jobs import JobStatus
 from mlops_gov.listing import ordered
 from mlops_gov.svg import daily_counts, sparkline
-from monitoring import charts
+from monitoring import charts, permissions
 from monitoring.filters import (
     ALERT_ORDERING,
     CHECK_ORDERING,
@@ -321,7 +321,7 @@ def portfolio_row(*, version: ModelVersion) -> dict[str, Any]:
 
 
 def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
-    if not (user and user.is_authenticated and user.has_perm("monitoring.view_driftcheck")):
+    if not permissions.can_view(user):
         return []
     since = timezone.now() - timedelta(days=7)
     production = ModelVersion.objects.filter(stage=Stage.PRODUCTION)
@@ -349,7 +349,7 @@ def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
 def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
     """Production models that need attention: drifting, stale, or whose last check failed (with a 14-day trend of
     the matching alerts), for everyone who reads monitoring."""
-    if not (user and user.is_authenticated and user.has_perm("monitoring.view_driftcheck")):
+    if not permissions.can_view(user):
         return []
     rows = dashboard_rows()
     now = timezone.now()

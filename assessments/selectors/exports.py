@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from assessments import permissions
 from assessments.models import Answer, Assessment, AssessmentStatus
 from assessments.selectors.assessments import assessment_list
 from assessments.selectors.observed import assessment_observations
@@ -137,7 +138,7 @@ def export_rows(assessment: Assessment) -> Iterator[tuple[Any, ...]]:
 
 def needs_me(*, user: Actor) -> list[dict[str, Any]]:
     """The draft assessments this user started and has not submitted."""
-    if not (user and user.is_authenticated and user.has_perm("assessments.add_assessment")):
+    if not permissions.can_author(user):
         return []
     drafts = assessment_list(status=AssessmentStatus.DRAFT, created_by=user).count()
     return [

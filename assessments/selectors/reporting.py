@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from assessments import permissions
 from assessments.localise import framework_name, label_text, localised_assessment_result
 from assessments.models import Assessment, AssessmentStatus
 from assessments.selectors.assessments import framework_list, history, history_charts, latest_submitted
@@ -119,7 +120,7 @@ def portfolio_row(*, version: ModelVersion) -> dict[str, Any]:
 
 
 def dashboard_cards(*, user: Viewer | None) -> list[dict[str, Any]]:
-    if not (user and user.is_authenticated and user.has_perm("assessments.view_assessment")):
+    if not permissions.can_view(user):
         return []
     submitted_qs = Assessment.objects.filter(status=AssessmentStatus.SUBMITTED)
     models_total = RegisteredModel.objects.count()

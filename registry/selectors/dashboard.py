@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mlops_gov.actors import Actor
+from registry import permissions
 from registry.choices import RequestStatus, Stage
 from registry.models import (
     PromotionRequest,
@@ -33,7 +34,7 @@ def dashboard_cards(*, user: Actor) -> list[dict[str, Any]]:
         },
         {"label": _("Open promotion requests"), "value": open_requests, "url": reverse("registry:request-list")},
     ]
-    if user.has_perm("registry.decide_promotionrequest"):
+    if permissions.can_decide(user):
         cards.append(
             {
                 "label": _("Awaiting your decision"),
@@ -50,7 +51,6 @@ def needs_me(*, user: Actor) -> list[dict[str, Any]]:
     from django.utils import timezone
 
     from mlops_gov.svg import daily_counts, sparkline
-    from registry import permissions
 
     cards: list[dict[str, Any]] = []
     now = timezone.now()
