@@ -39,6 +39,7 @@ class StartAssessmentForm(forms.Form):
     notes = forms.CharField(required=False, max_length=4000, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user: Viewer | None = None, **kwargs):
+        kwargs.setdefault("auto_id", "start_%s")  # it shares the list page with the filter bar's "model" field
         super().__init__(*args, **kwargs)
         models = RegisteredModel.objects.none()
         if user is not None and user.is_authenticated and user.has_perm("assessments.add_assessment"):

@@ -154,7 +154,7 @@ def test_a_refused_start_keeps_what_was_typed_and_says_why_beside_the_field(clie
     html = response.content.decode()
     form = html.split('data-testid="start-form"', 1)[1].split("</form>", 1)[0]
     assert 'data-testid="start-assessment" open' in html  # the form is shown, not folded away
-    version_field = form.split('id="id_version"', 1)[1].split("</div>", 1)[0]
+    version_field = form.split('id="start_version"', 1)[1].split("</div>", 1)[0]
     assert "credit-scoring has no version 7." in version_field and 'role="alert"' in version_field
     assert 'value="7"' in form and "Quarterly review &lt;Q3&gt;</textarea>" in form
     assert f'<option value="{model.pk}" selected>' in form
