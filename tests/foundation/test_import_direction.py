@@ -147,3 +147,64 @@ def test_services_import_their_tasks_at_the_top(graph: Graph, load_graph: Graph)
         if _is_layer(target, "tasks") and (target, line) not in load_graph[source]
     ]
     assert lazy == [], "\n".join(lazy)
+
+
+# Selectors return data: HTML is rendered by the presentation layer (views, templatetags, ``<app>/rendering.py``)
+# and who may do what is decided in ``<app>/permissions.py``.
+_PRESENTATION_MODULES = ("django.template", "django.utils.html", "django.utils.safestring")
+_PRESENTATION_OR_PERMISSION_NAMES = {"render_to_string", "mark_safe", "format_html", "has_perm", "PermissionDenied"}
+
+
+def _selector_offences(path: Path) -> Iterator[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
+        hits = [n for n in names if any(n == m or n.startswith(m + ".") for m in _PRESENTATION_MODULES)]
+        if hits:
+            yield f"line {getattr(node, 'lineno', 0)} imports {', '.join(hits)}"
+        used = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if used in _PRESENTATION_OR_PERMISSION_NAMES:
+            yield f"line {getattr(node, 'lineno', 0)} uses {used}"
+        if isinstance(node, ast.ImportFrom) and not hits:
+            for alias in node.names:
+                if alias.name in _PRESENTATION_OR_PERMISSION_NAMES:
+                    yield f"line {node.lineno} imports {alias.name}"
+
+
+def test_selectors_render_no_html_and_check_no_permission() -> None:
+    selectors = {m: p for m, p in _sources().items() if "selectors" in m.split(".")[1:]}
+    assert len(selectors) > 5, selectors  # the walker finds the selector modules and packages
+    offenders = [
+        f"{module} {offence}" for module, path in sorted(selectors.items()) for offence in _selector_offences(path)
+    ]
+    message = "selectors return data (render in rendering/views, decide access in permissions):\n" + "\n".join(
+        offenders
+    )
+    assert offenders == [], message
+
+
+def test_the_selector_rule_catches_html_and_permission_checks(tmp_path: Path) -> None:
+    # Guards the rule itself against passing vacuously.
+    bad = tmp_path / "selectors.py"
+    bad.write_text(
+        "from django.template.loader import render_to_string\n"
+        "def f(user):\n"
+        "    from django.utils import html\n"
+        "    from django.utils.safestring import mark_safe\n"
+        "    if not user.has_perm('x.y'):\n"
+        "        raise PermissionDenied\n"
+    )
+    found = " ".join(_selector_offences(bad))
+    for expected in (
+        "django.template.loader",
+        "django.utils.html",
+        "mark_safe",
+        "django.utils.safestring",
+        "has_perm",
+        "PermissionDenied",
+    ):
+        assert expected in found, found
