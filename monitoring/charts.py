@@ -10,9 +10,12 @@ import io
 import itertools
 import re
 import textwrap
+import warnings
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ParamSpec
+
+from django.utils.translation import gettext
 
 from mlops_gov.svg import inline_svg
 
@@ -39,7 +42,10 @@ def _charting(build: Callable[P, str]) -> Callable[P, str]:
         import matplotlib
 
         matplotlib.use("Agg")
-        with matplotlib.rc_context(RC):
+        with matplotlib.rc_context(RC), warnings.catch_warnings():
+            # Korean labels: matplotlib's own font has no Hangul, but the text stays text in the SVG and the page's
+            # (or the PDF's) Korean font draws it, so the missing-glyph warning says nothing useful.
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
             return build(*args, **kwargs)
 
     return wrapper
@@ -81,10 +87,16 @@ def drift_trend_svg(points: list[tuple[datetime, float]], threshold: float | Non
         step = max(1, len(xs) // 8)
         ax.set_xticks(xs[::step], labels[::step])
     if threshold is not None:
-        ax.axhline(threshold, color=_CUR_COLOUR, linestyle="--", linewidth=1, label=f"threshold {threshold:.2f}")
+        ax.axhline(
+            threshold,
+            color=_CUR_COLOUR,
+            linestyle="--",
+            linewidth=1,
+            label=gettext("threshold %(value)s") % {"value": f"{threshold:.2f}"},
+        )
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("drifted share", fontsize=8)
+    ax.set_ylabel(gettext("drifted share"), fontsize=8)
     return _svg(fig)
 
 
@@ -97,16 +109,20 @@ def distribution_svg(column: str, distribution: dict[str, Any]) -> str:
         edges = distribution["edges"]
         centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
         width = (edges[1] - edges[0]) if len(edges) > 1 else 1.0
-        ax.bar(centres, distribution["reference"], width=width, alpha=0.55, color=_REF_COLOUR, label="reference")
-        ax.bar(centres, distribution["current"], width=width, alpha=0.55, color=_CUR_COLOUR, label="current")
+        ax.bar(
+            centres, distribution["reference"], width=width, alpha=0.55, color=_REF_COLOUR, label=gettext("reference")
+        )
+        ax.bar(centres, distribution["current"], width=width, alpha=0.55, color=_CUR_COLOUR, label=gettext("current"))
     elif distribution.get("type") == "categories":
         cats = [c if len(c) <= 14 else c[:13] + "…" for c in distribution["categories"]]
         xs = list(range(len(cats)))
-        ax.bar([x - 0.2 for x in xs], distribution["reference"], width=0.4, color=_REF_COLOUR, label="reference")
-        ax.bar([x + 0.2 for x in xs], distribution["current"], width=0.4, color=_CUR_COLOUR, label="current")
+        ax.bar(
+            [x - 0.2 for x in xs], distribution["reference"], width=0.4, color=_REF_COLOUR, label=gettext("reference")
+        )
+        ax.bar([x + 0.2 for x in xs], distribution["current"], width=0.4, color=_CUR_COLOUR, label=gettext("current"))
         ax.set_xticks(xs, cats, rotation=30, ha="right")
     ax.set_title("\n".join(textwrap.wrap(column, 40)) or column, fontsize=9)  # long names wrap, not cut
-    ax.set_ylabel("share", fontsize=8)
+    ax.set_ylabel(gettext("share"), fontsize=8)
     ax.legend(fontsize=7, frameon=False)
     return _svg(fig)
 
@@ -130,7 +146,7 @@ def spark_svg(column: str, distribution: dict[str, Any]) -> str:
                 f'<rect x="{i * slot + offset * slot:.2f}" y="{height - h:.2f}" width="{slot * 0.4:.2f}" '
                 f'height="{h:.2f}" fill="{colour}"/>'
             )
-    label = escape(f"Distribution of {column}: reference in grey, current in red")
+    label = escape(gettext("Distribution of %(column)s: reference in grey, current in red") % {"column": column})
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{label}">{"".join(bars)}</svg>'
