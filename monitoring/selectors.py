@@ -14,7 +14,7 @@ from mlops_gov.actors import Viewer
 from mlops_gov.errors import NotFoundError
 from mlops_gov.jobs import JobStatus
 from mlops_gov.listing import ordered
-from mlops_gov.svg import daily_counts, sparkline
+from mlops_gov.svg import daily_counts
 from monitoring import charts, permissions
 from monitoring.filters import (
     ALERT_ORDERING,
@@ -259,7 +259,7 @@ def dashboard_rows() -> list[dict[str, Any]]:
                 "last_check": last,
                 "last_succeeded": last_ok,
                 "trend": trend,
-                "trend_svg": sparkline(trend, label=f"Drift share of {version}, last {len(trend)} checks"),
+                "trend_label": f"Drift share of {version}, last {len(trend)} checks",
                 "drifting": bool(last_ok and last_ok.dataset_drift),
                 "stale": fresh_since is not None and now - fresh_since > window,
                 "check_failed": bool(last and last.status == JobStatus.FAILED),
@@ -369,10 +369,9 @@ def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
                 "label": label,
                 "value": sum(1 for row in rows if row[ATTENTION[show]]),
                 "url": f"{url}?show={show}",
-                "trend_svg": sparkline(
-                    trend,
-                    label=_("%(kind)s alerts per day, last %(days)d days") % {"kind": kind.label, "days": TREND_DAYS},
-                ),
+                "trend": trend,
+                "trend_label": _("%(kind)s alerts per day, last %(days)d days")
+                % {"kind": kind.label, "days": TREND_DAYS},
             }
         )
     return cards

@@ -8,8 +8,18 @@ from typing import Any
 from django import template
 from django.http import QueryDict
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from mlops_gov.svg import sparkline as sparkline_svg
 
 register = template.Library()
+
+
+@register.filter
+def sparkline(values: Any, label: str = "") -> SafeString:
+    """``{{ card.trend|sparkline:card.trend_label }}``: the selectors give the numbers, the page draws the chart."""
+    # Safe: mlops_gov.svg builds the markup itself from numbers and escapes the label.
+    return mark_safe(sparkline_svg(values or [], label=str(label)))
 
 
 @register.filter

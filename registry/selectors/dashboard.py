@@ -50,7 +50,7 @@ def needs_me(*, user: Actor) -> list[dict[str, Any]]:
     decision (with a 14-day trend of requests opened)."""
     from django.utils import timezone
 
-    from mlops_gov.svg import daily_counts, sparkline
+    from mlops_gov.svg import daily_counts
 
     cards: list[dict[str, Any]] = []
     now = timezone.now()
@@ -65,10 +65,8 @@ def needs_me(*, user: Actor) -> list[dict[str, Any]]:
                 "label": _("Your open promotion requests"),
                 "value": my_requests(user, status=RequestStatus.OPEN).count(),
                 "url": reverse("registry:request-list") + "?status=open&mine=1",
-                "trend_svg": sparkline(
-                    daily_counts(opened, days=days, now=now),
-                    label=_("Requests you opened per day, last %(days)d days") % {"days": days},
-                ),
+                "trend": daily_counts(opened, days=days, now=now),
+                "trend_label": _("Requests you opened per day, last %(days)d days") % {"days": days},
             }
         )
     if permissions.can_decide(user):
@@ -81,10 +79,8 @@ def needs_me(*, user: Actor) -> list[dict[str, Any]]:
                 "label": _("Requests awaiting your decision"),
                 "value": awaiting_count(user),
                 "url": reverse("registry:approvals"),
-                "trend_svg": sparkline(
-                    daily_counts(opened, days=days, now=now),
-                    label=_("Requests opened per day, last %(days)d days") % {"days": days},
-                ),
+                "trend": daily_counts(opened, days=days, now=now),
+                "trend_label": _("Requests opened per day, last %(days)d days") % {"days": days},
             }
         )
     return cards

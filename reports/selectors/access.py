@@ -72,7 +72,7 @@ def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
     from django.urls import reverse
     from django.utils import timezone
 
-    from mlops_gov.svg import daily_counts, sparkline
+    from mlops_gov.svg import daily_counts
 
     if not permissions.is_auditor(user):
         return []
@@ -86,6 +86,7 @@ def needs_me(*, user: Viewer | None) -> list[dict[str, Any]]:
             "label": _("Reports generated in the last 7 days"),
             "value": recent.filter(created_at__gte=now - timedelta(days=7)).count(),
             "url": reverse("reports:report-list"),
-            "trend_svg": sparkline(trend, label=_("Reports per day, last %(days)s days") % {"days": days}),
+            "trend": trend,
+            "trend_label": _("Reports per day, last %(days)s days") % {"days": days},
         }
     ]
