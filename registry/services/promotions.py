@@ -8,6 +8,7 @@ from typing import TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from mlops_gov.actors import Actor
 from mlops_gov.errors import ConflictError, DomainError, PermissionError_
@@ -39,7 +40,7 @@ def promotion_request_create(
     if kind == RequestKind.STAGE:
         alias = ""
         if version.stage == Stage.PRODUCTION:
-            raise ConflictError(f"{version} is already in production.")
+            raise ConflictError(gettext("%(version)s is already in production.") % {"version": version})
         try:
             lifecycle.check_move(version.stage, Stage.PRODUCTION)
         except lifecycle.InvalidTransition as exc:
@@ -47,7 +48,7 @@ def promotion_request_create(
     elif kind == RequestKind.ALIAS:
         if not is_protected_alias(model, alias):
             # Well-formed, but the model's policy does not protect this alias (a state of the policy): 409.
-            raise ConflictError(f"Alias '{alias}' is not protected; set it directly.")
+            raise ConflictError(gettext("Alias '%(alias)s' is not protected; set it directly.") % {"alias": alias})
     else:
         raise DomainError(f"Unknown request kind '{kind}'.")
     RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()
@@ -105,15 +106,15 @@ def promotion_decide(
         raise DomainError(f"Decision must be one of: {', '.join(Decision.values)}.")
     if not permissions.can_decide(actor):
         _audit_refusal(request, actor, "not an approver")
-        raise PermissionError_("Only approvers may approve or reject promotion requests.")
+        raise PermissionError_(gettext("Only approvers may approve or reject promotion requests."))
     if actor.pk == request.requested_by_id:
         _audit_refusal(request, actor, "four-eyes: the requester cannot decide their own request")
-        raise PermissionError_("Four-eyes rule: you cannot approve or reject your own promotion request.")
+        raise PermissionError_(gettext("Four-eyes rule: you cannot approve or reject your own promotion request."))
     model = RegisteredModel.objects.select_related("team").get(pk=request.version.model_id)
     problem = evidence.independence_problem(actor, model, policy_for(model)) if decision == Decision.APPROVE else ""
     if problem:
         _audit_refusal(request, actor, problem)
-        raise PermissionError_(f"Independence rule: {INDEPENDENCE_MESSAGE}")
+        raise PermissionError_(gettext("Independence rule: %(rule)s") % {"rule": gettext(INDEPENDENCE_MESSAGE)})
     try:
         request, refusal = _with_deadlock_retry(
             lambda: _decide_locked(
@@ -123,13 +124,13 @@ def promotion_decide(
     except IntegrityError:
         # The database constraint is the last line: a self-approval or double vote that slipped through.
         _audit_refusal(request, actor, "refused by a database constraint (duplicate decision or four-eyes)")
-        raise ConflictError("This decision was refused: you have already decided this request.") from None
+        raise ConflictError(gettext("This decision was refused: you have already decided this request.")) from None
     if refusal:
         raise ConflictError(refusal)  # the refreshed gate results were stored; nothing was decided
     return request
 
 
-INDEPENDENCE_MESSAGE = (
+INDEPENDENCE_MESSAGE = gettext_noop(
     "this model's risk tier needs an approver from outside its owner and team; ask an approver from another team."
 )
 
@@ -162,20 +163,22 @@ def _decide_locked(
     if request.status != RequestStatus.OPEN:
         raise ConflictError(f"Request #{request.pk} is already {request.status}; no further decisions are taken.")
     if request.requested_by_id == actor.pk:  # re-checked inside the lock (the database constraint backs it)
-        raise PermissionError_("Four-eyes rule: you cannot approve or reject your own promotion request.")
+        raise PermissionError_(gettext("Four-eyes rule: you cannot approve or reject your own promotion request."))
     # Lock order everywhere: request -> model -> versions -> audit head; taking the model lock before the first audit
     # append avoids a deadlock with a concurrent stage move on the same model.
     RegisteredModel.objects.select_for_update().filter(pk=request.version.model_id).first()
     model = request.version.model
     policy = policy_for(model)
     if decision == Decision.APPROVE and evidence.independence_problem(actor, model, policy):
-        raise PermissionError_(f"Independence rule: {INDEPENDENCE_MESSAGE}")
+        raise PermissionError_(gettext("Independence rule: %(rule)s") % {"rule": gettext(INDEPENDENCE_MESSAGE)})
     shown = request.evidence_hash
     if decision == Decision.APPROVE:
         found = evidence.evaluate(request.version, policy)
         evidence.store(request, found, actor=actor)
     if request.decisions.filter(approver=actor, evidence_hash=request.evidence_hash).exists():
-        raise ConflictError("You have already decided this request; a second vote from the same person is refused.")
+        raise ConflictError(
+            gettext("You have already decided this request; a second vote from the same person is refused.")
+        )
     if decision == Decision.APPROVE:
         if found.digest != shown or (seen and seen != found.digest):
             return request, (
@@ -270,7 +273,7 @@ def _try_apply(request: PromotionRequest, *, actor: Actor) -> bool:
 def promotion_withdraw(*, request: PromotionRequest, actor: Actor, note: str = "") -> PromotionRequest:
     request = PromotionRequest.objects.select_for_update().select_related("version__model").get(pk=request.pk)
     if actor.pk != request.requested_by_id:
-        raise PermissionError_("Only the requester may withdraw a promotion request.")
+        raise PermissionError_(gettext("Only the requester may withdraw a promotion request."))
     if request.status != RequestStatus.OPEN:
         raise ConflictError(f"Request #{request.pk} is already {request.status}.")
     request.status = RequestStatus.WITHDRAWN

@@ -132,3 +132,20 @@ def test_the_audit_trail_is_written_in_english_whatever_the_readers_language(db)
         )
     event.refresh_from_db()  # ...but what is stored, and hashed, is the source text
     assert event.object_repr == "Models" and event.after == {"label": "Models", "stage": "Production"}
+
+
+def test_a_refusal_reads_in_the_readers_language_and_its_audit_record_stays_english(personas):
+    from django.utils import translation
+
+    from registry import services as registry_services
+    from tests.registry.conftest import make_model, make_version
+
+    version = make_version(personas, make_model(personas))
+    promotion, _ = registry_services.promotion_request_create(
+        version=version, actor=personas.scientist_approver, justification="Ready."
+    )
+    with translation.override("ko"), pytest.raises(PermissionError_) as refused:
+        registry_services.promotion_decide(request=promotion, actor=personas.scientist_approver, decision="approve")
+    assert str(refused.value).startswith("4인 검토(four-eyes) 원칙")
+    refusal = AuditEvent.objects.filter(action="promotion.decision_refused").get()
+    assert refusal.after == {"reason": "four-eyes: the requester cannot decide their own request"}
