@@ -23,14 +23,6 @@ from registry.models import AuditEvent
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
-@pytest.fixture(autouse=True)
-def _english_after(settings):
-    """A request in Korean leaves Korean active in this thread (the locale middleware does not reset it): give the
-    next test the site's default back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 SEED_STAGES = {
     "planning": "계획 수립",
     "data-preparation": "데이터 준비",

@@ -81,7 +81,8 @@ def test_clear_4xx_errors(personas, api, model):
     assert client.post("/api/v1/models/", {"name": model.name}).status_code == 409
     assert client.post("/api/v1/models/", {"name": "x", "risk_tier": "extreme"}).status_code == 400
     assert client.post("/api/v1/models/", {"name": "x", "tags": ["not", "an", "object"]}).status_code == 400
-    assert client.post("/api/v1/models/", {"name": "x", "team": "no-such-team"}).status_code == 400
+    unknown_team = client.post("/api/v1/models/", {"name": "x", "team": "no-such-team"})
+    assert unknown_team.status_code == 404 and "no-such-team" in unknown_team.json()["detail"]
     assert client.patch(f"/api/v1/models/{model.name}/", {"name": "renamed"}).status_code in (200, 400)
     assert client.get("/api/v1/promotion-requests/abc/").status_code == 404
     assert client.post("/api/v1/promotion-requests/abc/approve/", {}).status_code == 404

@@ -26,14 +26,6 @@ pytestmark = pytest.mark.django_db
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
-@pytest.fixture(autouse=True)
-def _english_after(settings):
-    """A request in Korean leaves Korean active in this thread (the locale middleware does not reset it): give the
-    next test the site's default back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def korean_date(when) -> str:
     local = timezone.localtime(when)
     return f"{local.year}년{local.month}월{local.day}일"
