@@ -31,7 +31,7 @@ system-test:
 
 # The translation catalogues (.po, in git) compile to .mo files (not in git) on every run and test: under a second
 # or two, and a compiled file can never lag behind its source. Needs msgfmt (gettext, in scripts/system-packages).
-COMPILE_MESSAGES = $(BIN)/python manage.py compilemessages --verbosity 0 --ignore node_modules --ignore var
+COMPILE_MESSAGES = $(BIN)/python manage.py compilemessages --verbosity 0 --ignore .venv --ignore node_modules --ignore var
 
 messages: $(RUNTIME_STAMP)
 	$(COMPILE_MESSAGES)
