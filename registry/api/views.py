@@ -9,7 +9,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -248,7 +254,13 @@ class PromotionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def get_queryset(self):
         return selectors.request_list()  # ?awaiting=1 is a filter of PromotionRequestFilter, as on the page
 
-    @extend_schema(request=s.PromotionRequestInSerializer, responses={201: s.PromotionRequestOutSerializer})
+    @extend_schema(
+        request=s.PromotionRequestInSerializer,
+        responses={
+            201: s.PromotionRequestOutSerializer,
+            200: OpenApiResponse(s.PromotionRequestOutSerializer, description="The open request for that target."),
+        },
+    )
     def create(self, request):
         data = _validated(s.PromotionRequestInSerializer, request.data)
         version = get_object_or_404(

@@ -158,3 +158,8 @@ def test_the_schema_lists_the_frameworks_a_filter_accepts(personas, monkeypatch)
     parameters = _schema()["paths"]["/api/v1/assessments/"]["get"]["parameters"]
     framework = next(p for p in parameters if p["name"] == "framework")["schema"]
     assert framework["enum"] == ["lifecycle", "mlops"]  # "nope" is outside the schema, as its 400 says
+
+
+def test_a_promotion_request_for_a_target_with_an_open_one_documents_its_200():
+    responses = _schema()["paths"]["/api/v1/promotion-requests/"]["post"]["responses"]
+    assert {"200", "201"} <= set(responses)
