@@ -180,32 +180,84 @@ def add_drift_checks(version: ModelVersion, scientist, total: int) -> str:
     return f"1 real drift check ({check.status}) + {total - 1} ORM copies with their column results"
 
 
-def measure_model(version: ModelVersion, repeat: int, save: str = "") -> dict:
+def baseline_renderer(rev: str):
+    """The report's template, print CSS and audit-event listing as they were at git revision ``rev``, rendered from
+    today's context: the same data laid out the earlier way, to time side by side in one process."""
+    import subprocess
+    import types
+
+    from django.template import engines
+
+    def show(path: str) -> str:
+        shown = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True)
+        return shown.stdout
+
+    css = show("templates/reports/_print.css")
+    template = engines["django"].from_string(
+        show("templates/reports/report.html").replace('{% include "reports/_print.css" %}', css)
+    )
+    text = types.ModuleType("baseline_text")
+    sys.modules[text.__name__] = text  # its dataclasses look their module up
+    exec(compile(show("reports/domain/text.py"), f"{rev}:reports/domain/text.py", "exec"), text.__dict__)
+
+    def render(ctx: dict, rows: list[tuple]) -> str:
+        return template.render({**ctx, "for_pdf": True, "events_listing": text.event_listing(rows)})
+
+    return render
+
+
+def _event_rows(version: ModelVersion) -> list[tuple]:
+    import datetime as dt
+
+    events = AuditEvent.objects.filter(model_id=version.model_id).order_by("-sequence")
+    rows = events.values_list("sequence", "occurred_at", "actor_name", "channel", "action", "object_repr", "hash")
+    return [
+        (seq, when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), actor, via, action, obj, digest[:12])
+        for seq, when, actor, via, action, obj, digest in reversed(rows[:1000])
+    ]
+
+
+def measure_model(version: ModelVersion, repeat: int, save: str = "", baseline: str = "") -> dict:
     runs = []
+    render_baseline = baseline_renderer(baseline) if baseline else None
     for _ in range(repeat):
         version = ModelVersion.objects.select_related("model__owner", "model__team", "created_by", "card").get(
             pk=version.pk
         )
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ctx = selectors.report_context(version=version, generated_by="bench", variant="pdf/a-3b")
         t1 = time.perf_counter()
         html = rendering.render_html(rendering.MODEL_TEMPLATE, ctx, for_pdf=True)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         pdf = rendering.html_to_pdf(html, variant="pdf/a-3b")
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
         if save:
             Path(save).write_bytes(pdf)
-        runs.append(
-            {
-                "assembly": t1 - t0,
-                "template": t2 - t1,
-                "weasyprint": t3 - t2,
-                "total": t3 - t0,
-                "html_bytes": len(html),
-                "pdf_bytes": len(pdf),
-                "pages": _pages(pdf),
-            }
-        )
+        run = {
+            "assembly": t1 - t0,
+            "template": t2 - t1,
+            "weasyprint": t3 - t2,
+            "total": t3 - t0,
+            "cpu_weasyprint": c3 - c2,
+            "cpu_total": c3 - c0,
+            "html_bytes": len(html),
+            "pdf_bytes": len(pdf),
+            "pages": _pages(pdf),
+        }
+        if render_baseline is not None:
+            # Interleaved with the current layout, from the same context: the earlier template, CSS and listing.
+            b0 = time.perf_counter()
+            old_html = render_baseline(ctx, _event_rows(version))
+            b1, d1 = time.perf_counter(), time.process_time()
+            old_pdf = rendering.html_to_pdf(old_html, variant="pdf/a-3b")
+            b2, d2 = time.perf_counter(), time.process_time()
+            run.update(
+                baseline_template=b1 - b0,
+                baseline_weasyprint=b2 - b1,
+                baseline_cpu_weasyprint=d2 - d1,
+                baseline_pages=_pages(old_pdf),
+            )
+        runs.append(run)
     return _summary(runs)
 
 
@@ -254,6 +306,12 @@ def main() -> None:
     parser.add_argument("--portfolio-models", type=int, default=200)
     parser.add_argument("--json", default="")
     parser.add_argument("--save-pdf", default="", help="Write the model report PDF here (to look at it).")
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="A git revision: also lay out the model report with that revision's template, print CSS and event "
+        "listing (same data, interleaved with the current one) and print both.",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -269,8 +327,17 @@ def main() -> None:
         add_audit_events(version, scientist, args.events)
         events = AuditEvent.objects.filter(model_id=version.model_id).count()
         print(f"model data built in {time.perf_counter() - t:.1f} s: {events} audit events; {notes}")
-        model = measure_model(version, args.repeat, args.save_pdf)
+        model = measure_model(version, args.repeat, args.save_pdf, args.baseline)
         print(_line("model report", model))
+        if args.baseline:
+            print(
+                f"  WeasyPrint, same HTML data, interleaved: current {model['weasyprint']:.2f} s "
+                f"(CPU {model['cpu_weasyprint']:.2f} s, {model['pages']:.0f} pages) vs {args.baseline} "
+                f"{model['baseline_weasyprint']:.2f} s (CPU {model['baseline_cpu_weasyprint']:.2f} s, "
+                f"{model['baseline_pages']:.0f} pages): current/baseline "
+                f"{model['weasyprint'] / model['baseline_weasyprint']:.2f} wall, "
+                f"{model['cpu_weasyprint'] / model['baseline_cpu_weasyprint']:.2f} CPU"
+            )
         t = time.perf_counter()
         for i in range(1, args.portfolio_models):
             production_version(f"portfolio-{i:03d}", scientist, approver, team)

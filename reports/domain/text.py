@@ -6,6 +6,7 @@ limit and a line limit, and the cut is said plainly in the document.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 
@@ -62,12 +63,24 @@ def soft_wrap(text: str, every: int = 60) -> str:
 EVENT_COLUMNS = (
     ("#", 7, ">"),
     ("When (UTC)", 19, "<"),
-    ("Actor (via)", 22, "<"),
-    ("Action", 30, "<"),
+    ("Actor (via)", 20, "<"),
+    ("Action", 26, "<"),
     ("Hash", 12, "<"),
 )
-OBJECT_INDENT = " " * 8
+# Characters of Noto Sans Mono across the report's text width at the listing's size (174 mm at 6.2 pt).
+LISTING_CHARS = 130
 OBJECT_MAX_CHARS = 600
+CONTINUATION = " " * 8
+
+
+def _split(text: str, width: int) -> tuple[str, str]:
+    """The first ``width`` characters of ``text`` (cut at its last space or hyphen within them if any), the rest."""
+    if len(text) <= width:
+        return text, ""
+    cut = max(text.rfind(" ", 0, width + 1), text.rfind("-", 0, width) + 1)
+    if cut <= 0:
+        cut = width
+    return text[:cut].rstrip(), text[cut:].lstrip()
 
 
 def _cell(value: object, width: int, align: str) -> str:
@@ -78,21 +91,28 @@ def _cell(value: object, width: int, align: str) -> str:
 
 
 def event_listing(rows: list[tuple[object, ...]]) -> str:
-    """A listing of audit events people can read: per event a line of fixed-width columns (number, time, actor and
-    channel, action, hash), then the object it concerns in full on an indented line below (it wraps in the page).
+    """A listing of audit events people can read: one line per event of fixed-width columns (number, time, actor
+    and channel, action, hash) and the object it concerns, in full, last; a long object name continues on the next
+    lines under its own column.
 
     Rows are ``(sequence, when, actor, channel, action, object, hash)``. WeasyPrint lays out a 1,000-row HTML table
     in tens of seconds (every cell is a box measured twice); the same rows as lines of one preformatted block take
-    about a second.
+    about a second, and its cost grows with the characters laid out: one line per event (no indented second line)
+    keeps the full names within the earlier listing's cost (docs/benchmarks.md).
     """
-    header = " ".join(_cell(name, width, align) for name, width, align in EVENT_COLUMNS).rstrip()
-    lines = [header, OBJECT_INDENT + "Object", "-" * len(header)]
+    header = " ".join(_cell(name, width, align) for name, width, align in EVENT_COLUMNS) + " Object"
+    first_width = LISTING_CHARS - len(header) + len("Object")
+    lines = [header, "-" * LISTING_CHARS]
     for sequence, when, actor, channel, action, obj, digest in rows:
         who = f"{actor} ({channel})" if channel else str(actor)
         cells = (sequence, when, who, action, digest)
-        lines.append(" ".join(_cell(v, w, a) for v, (_, w, a) in zip(cells, EVENT_COLUMNS, strict=True)).rstrip())
         text = " ".join(str(obj if obj is not None else "").split())
         if len(text) > OBJECT_MAX_CHARS:
             text = text[: OBJECT_MAX_CHARS - 1] + "…"
-        lines.append(OBJECT_INDENT + soft_wrap(text or "—"))
+        row = " ".join(_cell(v, w, a) for v, (_, w, a) in zip(cells, EVENT_COLUMNS, strict=True))
+        first, rest = _split(text or "—", first_width)
+        lines.append(f"{row} {first}")
+        # The rest of a long name on indented lines of the full width (indenting it under its column would lay
+        # out ~90 spaces per line).
+        lines.extend(CONTINUATION + more for more in textwrap.wrap(rest, LISTING_CHARS - len(CONTINUATION)))
     return "\n".join(lines)

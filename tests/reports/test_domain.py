@@ -98,20 +98,25 @@ def test_project_static_dir_exists():
     assert any(Path(p).is_dir() for p in settings.STATICFILES_DIRS)
 
 
-def test_event_listing_aligns_columns_and_gives_the_object_in_full_below():
-    from reports.domain.text import event_listing
+def test_event_listing_aligns_columns_and_gives_the_object_in_full_last():
+    from reports.domain.text import LISTING_CHARS, event_listing
 
     long_name = "Request #12: credit-scoring-with-a-very-long-name-for-the-retail-portfolio v14 to production"
     listing = event_listing(
         [
             (12, "2026-11-25 12:00:00", "sam", "api", "model.updated", long_name, "abcdef012345"),
             (13, "2026-11-25 12:00:01", "a\nb", "cli", "report.generated", "short", "0123456789ab"),
+            (14, "2026-11-25 12:00:02", "sam", "", "model.updated", "", "0123456789ab"),
         ]
     )
     lines = listing.splitlines()
-    assert lines[0].split()[:3] == ["#", "When", "(UTC)"] and lines[1].strip() == "Object"
-    assert lines[3].startswith("     12 2026-11-25 12:00:00 sam (api)")
-    assert lines[4].replace("\u200b", "") == "        " + long_name  # the full object name, on its own line
-    assert "a b (cli)" in lines[5]  # newlines inside a cell cannot break the listing
-    assert lines[6] == "        short"
-    assert len({len(line) for line in (lines[3], lines[5])}) == 1
+    assert lines[0].split()[:3] == ["#", "When", "(UTC)"] and lines[0].endswith(" Object")
+    column = lines[0].index("Object")
+    assert lines[2].startswith("     12 2026-11-25 12:00:00 sam (api)") and "abcdef012345 Request #12:" in lines[2]
+    continued = [line.strip() for line in lines[3:] if not line[:8].strip()]  # only event 12 continues
+    # the full object name: its start on the event's line, the rest on indented lines below, nothing cut
+    assert " ".join([lines[2][column:], *continued]).replace("- ", "-") == long_name and continued
+    assert all(len(line) <= LISTING_CHARS for line in lines)
+    short = next(line for line in lines if line.lstrip().startswith("13 "))
+    assert "a b (cli)" in short and short.endswith(" short")  # newlines inside a cell cannot break the listing
+    assert lines[-1].endswith(" —") and lines[-1][column:] == "—"
