@@ -26,10 +26,10 @@ from tests.browser.test_crawl import FETCH_ONLY, NOT_CRAWLED, NOT_JUDGED, ROLES,
 from tests.fixtures.i18n import catalogues
 
 MAX_PAGES_PER_ROLE = 80
-# The maturity questionnaires and the reports are the other half of issue #16 (their own catalogues, in progress):
-# crawled for the links they hold, judged once their pages are translated (then delete this line's entries).
-NOT_YET_JUDGED = ("/assessments/", "/reports/")
+# Pages crawled for their links but not judged (none: every page is judged, the questionnaires and reports too).
+NOT_YET_JUDGED: tuple[str, ...] = ()
 LABEL_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+HANGUL = re.compile("[\uac00-\ud7a3]")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]|%[sd]|\{\w*\}")
 
 
@@ -128,6 +128,8 @@ def _crawl(client: Client, exact: set[str], patterns: list[re.Pattern[str]]) -> 
             parser = _Texts()
             parser.feed(html)
             for text in parser.texts:
+                if HANGUL.search(text):
+                    continue  # translated (a Korean sentence around English data is not English left over)
                 if text in exact or any(p.fullmatch(text) for p in patterns):
                     problems.append(f"{url}: {text!r}")
         for href in _links(html):
