@@ -25,10 +25,15 @@ def source_uri_pattern(schemes: Iterable[str]) -> str:
     return rf"^(?:{alternatives})://{SEGMENT}(?:/{SEGMENT})*/?$"
 
 
-def file_uri_pattern(schemes: Iterable[str], *, container_schemes: Iterable[str] = ()) -> str:
-    """scheme://bucket/path/file (one file, never a folder); ``container_schemes`` may name a container@account."""
+def file_uri_pattern(
+    schemes: Iterable[str], *, container_schemes: Iterable[str] = (), local_files: bool = False
+) -> str:
+    """scheme://bucket/path/file (one file, never a folder); ``container_schemes`` may name a container@account;
+    ``local_files`` adds file:///path/file (no host)."""
     plain = "|".join(re.escape(s) for s in sorted(set(schemes) - set(container_schemes)))
     parts = [rf"(?:{plain})://{SEGMENT}"] if plain else []
+    if local_files:
+        parts.append("file://")
     for scheme in sorted(container_schemes):
         parts.append(rf"{re.escape(scheme)}://(?:{SEGMENT}@)?{SEGMENT}")
     return rf"^(?:{'|'.join(parts)})(?:/{SEGMENT})*/{SEGMENT}$"

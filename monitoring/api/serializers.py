@@ -7,11 +7,12 @@ from django.conf import settings
 from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from mlops_gov.api.fields import EMAIL, SEGMENT_RULE, CheckedPatternField, ExistingSlugRelatedField, file_uri_pattern
 from monitoring import webhooks
 from monitoring.domain import CATEGORICAL, NUMERICAL, STAT_TESTS, TEXT
-from monitoring.domain.sources import PROTOCOL_PACKAGES, parse_uri
+from monitoring.domain.sources import PROTOCOL_PACKAGES, SourceForbidden, parse_uri
 from monitoring.models import (
     Alert,
     AlertRule,
@@ -97,11 +98,16 @@ class ColumnResultSerializer(serializers.ModelSerializer):
 
 
 def _check_import_uri(uri: str) -> None:
-    parse_uri(uri, file_roots=settings.MLOPS_GOV["DATASET_FILE_ROOTS"])
+    try:
+        parse_uri(uri, file_roots=settings.MLOPS_GOV["DATASET_FILE_ROOTS"])
+    except SourceForbidden as exc:
+        # A well-formed file:// URI that the operator's allow-list refuses: a policy refusal, not a malformed request.
+        raise PermissionDenied(str(exc)) from None
 
 
-# The object-store schemes this server can read (their package is installed). file:// paths depend on the operator's
-# allow-list (DATASET_FILE_ROOTS), which a pattern cannot say: the API documents and takes the object stores.
+# The object-store schemes this server can read (their package is installed), and file:///path/file: which folders
+# file:// may read is the operator's allow-list (DATASET_FILE_ROOTS), which a pattern cannot say, so a path outside
+# it is a 403 naming the rule.
 IMPORT_SCHEMES = sorted(
     scheme
     for scheme, package in PROTOCOL_PACKAGES.items()
@@ -111,12 +117,16 @@ IMPORT_SCHEMES = sorted(
 
 class DatasetImportInSerializer(_DatasetInSerializer):
     uri = CheckedPatternField(
-        file_uri_pattern(IMPORT_SCHEMES, container_schemes=[s for s in IMPORT_SCHEMES if s == "abfss"]),
+        file_uri_pattern(
+            IMPORT_SCHEMES, container_schemes=[s for s in IMPORT_SCHEMES if s == "abfss"], local_files=True
+        ),
         check=_check_import_uri,
         max_length=2000,
         message=f"Give one file as scheme://bucket/path/file.parquet with {SEGMENT_RULE} "
-        f"(schemes: {', '.join(f'{s}://' for s in IMPORT_SCHEMES)}); never credentials.",
-        help_text=f"One file in an object store ({', '.join(f'{s}://' for s in IMPORT_SCHEMES)}); never credentials.",
+        f"(schemes: {', '.join(f'{s}://' for s in IMPORT_SCHEMES)}, or file:///path/file under the folders the "
+        "operator allow-lists); never credentials.",
+        help_text=f"One file in an object store ({', '.join(f'{s}://' for s in IMPORT_SCHEMES)}), or file:///path/file "
+        "in a folder the operator allow-lists (DATASET_FILE_ROOTS; elsewhere 403); never credentials.",
     )
 
 

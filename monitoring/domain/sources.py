@@ -33,6 +33,10 @@ class SourceError(ValueError):
     """A URI that may not be registered or a source that cannot be read; the message is safe to show."""
 
 
+class SourceForbidden(SourceError):
+    """A well-formed file:// URI the operator's allow-list refuses (file:// off, or a path outside its folders)."""
+
+
 @dataclass(frozen=True)
 class Source:
     uri: str
@@ -81,12 +85,12 @@ def _local_path(netloc: str, raw_path: str, file_roots: Sequence[str]) -> str:
         raise SourceError("A file:// URI names a path on the workers' machines: file:///path/to/file.parquet.")
     roots = [os.path.realpath(r) for r in file_roots if r]
     if not roots:
-        raise SourceError(
+        raise SourceForbidden(
             "file:// URIs are off: an operator allow-lists folders with DATASET_FILE_ROOTS to turn them on."
         )
     path = os.path.realpath(unquote(raw_path))
     if not any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
-        raise SourceError("That path is outside the folders allow-listed for datasets (DATASET_FILE_ROOTS).")
+        raise SourceForbidden("That path is outside the folders allow-listed for datasets (DATASET_FILE_ROOTS).")
     if not os.path.basename(path) or os.path.isdir(path):
         raise SourceError("The URI must name one file (CSV or Parquet), not a folder.")
     return path

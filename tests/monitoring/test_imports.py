@@ -306,3 +306,25 @@ def test_parse_uri_normalises_and_keeps_abfss_container():
     assert src.scheme == "abfss" and src.filename == "ref.parquet"
     with pytest.raises(sources.SourceError, match="no user name or password"):
         sources.parse_uri("abfss://c:key@acct.dfs.core.windows.net/ref.parquet", file_roots=[])
+
+
+def test_api_takes_file_uris_under_the_allow_listed_roots_only(
+    tmp_path, version, personas, api, settings, django_capture_on_commit_callbacks
+):
+    """Issue #19: file:// through the API too; a path the operator's allow-list refuses is a 403 naming the rule."""
+    allowed = tmp_path / "lake"
+    allowed.mkdir()
+    (allowed / "ref.csv").write_bytes(csv_bytes(make_frame(120, seed=3)))
+    client = api(personas.scientist)
+    body = {"model": "churn", "version": 1, "kind": "reference"}
+    off = client.post("/api/v1/dataset-imports/", {**body, "uri": f"file://{allowed}/ref.csv"}, format="json")
+    assert off.status_code == 403 and "file:// URIs are off" in off.json()["detail"]
+    settings.MLOPS_GOV = {**settings.MLOPS_GOV, "DATASET_FILE_ROOTS": [str(allowed)]}
+    outside = client.post("/api/v1/dataset-imports/", {**body, "uri": f"file://{tmp_path}/x.csv"}, format="json")
+    assert outside.status_code == 403 and "outside the folders allow-listed" in outside.json()["detail"]
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post("/api/v1/dataset-imports/", {**body, "uri": f"file://{allowed}/ref.csv"}, format="json")
+    assert taken.status_code == 202, taken.content
+    polled = client.get(taken.json()["poll_url"]).json()
+    assert polled["status"] == "succeeded", polled
+    assert DatasetImport.objects.count() == 1
