@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import charts, permissions, selectors, services
+from assessments import permissions, selectors, services
 from assessments.api.views import csv_response
 from assessments.domain.observed import status_word
 from assessments.forms import StartAssessmentForm
@@ -169,11 +169,12 @@ def _detail_context(
     ]
     result = localised_assessment_result(assessment.result, assessment.framework.definition)
     result = result if assessment.is_submitted else None
-    radar = ""
+    radar = None
     if result:
-        radar = charts.radar_svg(
-            [d["name"] for d in result["dimensions"]], [d["normalised"] for d in result["dimensions"]]
-        )
+        radar = {
+            "labels": [d["name"] for d in result["dimensions"]],
+            "values": [d["normalised"] for d in result["dimensions"]],
+        }
     previous = selectors.previous_submitted(assessment)
     observations = selectors.assessment_observations(assessment)
     statuses = {qid: o["status"] for qid, o in observations.items()}
@@ -194,7 +195,7 @@ def _detail_context(
         "can_answer": can_answer,
         "result": result,
         "derived": (result or {}).get("derived", {}),
-        "radar_svg": radar,
+        "radar": radar,
         "previous": previous,
         "missing": services.missing_required(assessment, statuses) if can_answer else [],
     }
@@ -325,13 +326,13 @@ def model_history(request, name: str):
     if slug not in {f.slug for f in frameworks}:
         raise Http404(_("Unknown framework."))
     points = selectors.history(model=model, framework_slug=slug)
-    chart_svgs = selectors.history_charts(points, title=f"{model.name}: {slug}")
+    charts_data = selectors.history_charts(points, title=f"{model.name}: {slug}")
     context = {
         "model": model,
         "frameworks": frameworks,
         "slug": slug,
         "points": points,
-        **chart_svgs,
+        **charts_data,
         "assessments": selectors.assessment_list(model=model)[:100],
     }
     return render(request, "assessments/model_history.html", context)

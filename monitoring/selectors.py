@@ -15,7 +15,7 @@ from mlops_gov.errors import NotFoundError
 from mlops_gov.jobs import JobStatus
 from mlops_gov.listing import ordered
 from mlops_gov.svg import daily_counts
-from monitoring import charts, permissions
+from monitoring import permissions
 from monitoring.filters import (
     ALERT_ORDERING,
     CHECK_ORDERING,
@@ -180,13 +180,10 @@ def check_detail(check: DriftCheck) -> dict[str, Any]:
         check.columns.all(),
         key=lambda c: (not c.detected, -drift_strength(c.method, c.score, c.threshold), c.column),
     )
-    rows = [{"result": c, "spark": charts.spark_svg(c.column, c.distribution or {})} for c in columns]
+    rows = [{"result": c} for c in columns]
     drifted = [c.column for c in columns if c.detected]
-    drifted_charts = [
-        {"column": c.column, "svg": charts.distribution_svg(c.column, c.distribution)}
-        for c in columns
-        if c.detected and c.distribution
-    ][:20]
+    # The drifted columns whose distributions the page charts (drawn by the drift_charts template tags).
+    drifted_charts = [c for c in columns if c.detected and c.distribution][:20]
     quality = check.data_quality or {}
     return {
         "check": check,
@@ -277,17 +274,13 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
     checks = _trend(version)
     latest = checks[-1] if checks else None
     columns = list(latest.columns.all()) if latest else []
-    trend_svg = ""
+    trend = None
     if latest is not None:
-        trend_svg = charts.drift_trend_svg(
-            [(c.finished_at, c.drift_share or 0.0) for c in checks if c.finished_at is not None],
-            threshold=latest.drift_share_threshold,
-        )
-    drifted_svgs = [
-        {"column": c.column, "svg": charts.distribution_svg(c.column, c.distribution)}
-        for c in columns
-        if c.detected and c.distribution
-    ][:6]
+        trend = {
+            "points": [(c.finished_at, c.drift_share or 0.0) for c in checks if c.finished_at is not None],
+            "threshold": latest.drift_share_threshold,
+        }
+    drifted_charted = [c for c in columns if c.detected and c.distribution][:6]
     quality = (latest.data_quality or {}) if latest else {}
     return {
         "has_checks": bool(checks),
@@ -295,8 +288,8 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
         "latest": latest,
         "latest_columns": columns,
         "checks": list(reversed(checks)),
-        "trend_svg": trend_svg,
-        "drifted_svgs": drifted_svgs,
+        "trend": trend,
+        "drifted_charted": drifted_charted,
         "data_quality": quality,
         "quality_issues": [
             c

@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from assessments import charts
 from assessments.filters import ASSESSMENT_ORDERING, AssessmentFilter
 from assessments.localise import label_text, localised_definition
 from assessments.models import Answer, Assessment, AssessmentStatus, Framework
@@ -133,13 +132,13 @@ def comparison(assessment: Assessment, previous: Assessment | None) -> dict[str,
                     "changed": _shown(now_answer) != _shown(old_answer),
                 }
             )
-    radar = charts.radar_svg(
-        [d["name"] for d in dimensions],
-        [d["current"] for d in dimensions],
-        previous=[d["previous"] for d in dimensions] if previous is not None else None,
-        current_label=f"#{assessment.pk}",
-        previous_label=f"#{previous.pk}" if previous is not None else "",
-    )
+    radar = {
+        "labels": [d["name"] for d in dimensions],
+        "values": [d["current"] for d in dimensions],
+        "previous": [d["previous"] for d in dimensions] if previous is not None else None,
+        "current_label": f"#{assessment.pk}",
+        "previous_label": f"#{previous.pk}" if previous is not None else "",
+    }
     return {
         "current": assessment,
         "previous": previous,
@@ -147,7 +146,7 @@ def comparison(assessment: Assessment, previous: Assessment | None) -> dict[str,
         "previous_result": previous_result or None,
         "dimensions": dimensions,
         "questions": questions,
-        "radar_svg": radar,
+        "radar": radar,
     }
 
 
@@ -205,10 +204,11 @@ def history(
     ]
 
 
-def history_charts(points: list[dict[str, Any]], *, title: str = "") -> dict[str, str]:
-    """A trend line (overall + each dimension) and a radar of the latest submission (dashed: the one before)."""
+def history_charts(points: list[dict[str, Any]], *, title: str = "") -> dict[str, Any]:
+    """The data of a trend line (overall + each dimension) and of a radar of the latest submission (dashed: the one
+    before), drawn by the maturity_tags chart tags; None each without a submission."""
     if not points:
-        return {"trend_svg": "", "radar_svg": ""}
+        return {"trend": None, "radar": None}
     latest = points[-1]
     dim_ids = list(latest["dimensions"])
     names = {k: v["name"] for k, v in latest["dimensions"].items()}
@@ -218,11 +218,11 @@ def history_charts(points: list[dict[str, Any]], *, title: str = "") -> dict[str
     for dim_id in dim_ids:
         series[names[dim_id]] = [(p["submitted_at"], p["dimensions"].get(dim_id, {}).get("normalised")) for p in points]
     previous = points[-2] if len(points) > 1 else None
-    radar = charts.radar_svg(
-        [names[d] for d in dim_ids],
-        [latest["dimensions"][d].get("normalised") for d in dim_ids],
-        previous=[previous["dimensions"].get(d, {}).get("normalised") for d in dim_ids] if previous else None,
-        current_label=f"#{latest['id']}",
-        previous_label=f"#{previous['id']}" if previous else "",
-    )
-    return {"trend_svg": charts.trend_svg(series, title=title), "radar_svg": radar}
+    radar = {
+        "labels": [names[d] for d in dim_ids],
+        "values": [latest["dimensions"][d].get("normalised") for d in dim_ids],
+        "previous": [previous["dimensions"].get(d, {}).get("normalised") for d in dim_ids] if previous else None,
+        "current_label": f"#{latest['id']}",
+        "previous_label": f"#{previous['id']}" if previous else "",
+    }
+    return {"trend": {"series": series, "title": title}, "radar": radar}

@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from assessments import charts
 from assessments.domain.observed import observable_questions, observed_value
 from assessments.domain.scoring import scale_values
 from assessments.localise import localised_definition, rule_title
@@ -202,5 +201,5 @@ def measured_vs_declared(
         "declared": declared,
         "declared_mean": declared_points[-1][1] if model is None and declared_points else None,
         "points": [{"id": m.pk, "measured_at": m.measured_at, "score": m.score, "label": m.label} for m in rows],
-        "trend_svg": charts.trend_svg(series, title=title) if series else "",
+        "trend": {"series": series, "title": title} if series else None,
     }

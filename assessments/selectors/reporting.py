@@ -58,7 +58,7 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
                 "declared": primary.score if primary is not None else None,
                 "observations": observations_of(latest_measured),
                 "history": measured["points"],
-                "trend_svg": measured["trend_svg"],
+                "trend": measured["trend"],
             }
             if latest_measured is not None
             else None
@@ -100,8 +100,8 @@ def report_context(*, version: ModelVersion) -> dict[str, Any]:
         ),
         "history": [{k: p[k] for k in ("id", "submitted_at", "score", "label")} for p in points],
         "history_framework": primary.framework if primary is not None else None,
-        "trend_svg": charts_["trend_svg"],
-        "radar_svg": charts_["radar_svg"],
+        "trend": charts_["trend"],
+        "radar": charts_["radar"],
     }
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from assessments import charts
 
 register = template.Library()
 
@@ -59,3 +62,16 @@ def scoring_method(method: str) -> str:
         "weighted": gettext("weighted share of the maximum"),
     }
     return names.get(method, method)
+
+
+@register.simple_tag
+def radar_chart(radar: dict[str, Any] | None) -> SafeString:
+    """``{% radar_chart radar %}``: a selector's radar data (labels, values, previous...) drawn as SVG."""
+    return mark_safe(charts.radar_svg(**radar) if radar else "")
+
+
+@register.simple_tag
+def trend_chart(trend: dict[str, Any] | None) -> SafeString:
+    """``{% trend_chart trend as trend_svg %}``: a selector's trend data (series, title) drawn as SVG; empty below
+    two points in time."""
+    return mark_safe(charts.trend_svg(**trend) if trend else "")

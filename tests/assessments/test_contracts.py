@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 
 from assessments import charts, demo, selectors
 from assessments.models import Assessment, Framework
+from assessments.templatetags import maturity_tags
 from mlops_gov.roles import ROLE_DATA_SCIENTIST, ROLE_ML_ENGINEER
 from registry.models import AuditEvent
 
@@ -31,7 +32,9 @@ def assert_safe_svg(svg: str) -> None:
 
 def test_report_section_without_data_says_so(frameworks, version):
     context = selectors.report_context(version=version)
-    assert context["has_data"] is False and context["trend_svg"] == ""
+    assert (
+        context["has_data"] is False and context["trend"] is None and maturity_tags.trend_chart(context["trend"]) == ""
+    )
     html = render_to_string("assessments/report_section.html", context)
     assert "No maturity assessment recorded for credit-scoring." in html
     assert selectors.portfolio_row(version=version) == {
@@ -52,10 +55,11 @@ def test_report_section_with_history(frameworks, version, model, personas, submi
     assert context["has_data"] and context["primary"]["label"] == "Reliable"
     assert [p["id"] for p in context["history"]] == [latest.pk - 1, latest.pk]
     assert {d["slug"] for d in context["primary"]["derived"]} == {"ml-test-score", "google-mlops", "azure-mlops"}
-    assert_safe_svg(context["trend_svg"])
-    assert_safe_svg(context["radar_svg"])
+    # selectors give the charts' data; the maturity_tags chart tags draw them
+    assert_safe_svg(maturity_tags.trend_chart(context["trend"]))
+    assert_safe_svg(maturity_tags.radar_chart(context["radar"]))
     html = render_to_string("assessments/report_section.html", context)
-    assert_safe_svg(context["measured"]["trend_svg"])
+    assert_safe_svg(maturity_tags.trend_chart(context["measured"]["trend"]))
     # trend, radar, and the measured-beside-declared trend (each submission measured the evidence)
     assert html.count("<svg") == 3 and "<img" not in html and "<script" not in html
     row = selectors.portfolio_row(version=version)

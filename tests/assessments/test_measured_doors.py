@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from assessments import services
 from assessments.models import Measurement
+from assessments.templatetags import maturity_tags
 from registry.models import AuditEvent
 
 
@@ -102,12 +103,12 @@ def test_portfolio_measured_beside_declared(client, frameworks, model, personas,
     second = services.assessment_submit(assessment=second, actor=personas.scientist)
     services.measurements_take_all(trigger="beat")
     # One point is no trend: the chart waits for a second measurement (the report hides time charts below two).
-    assert selectors.measured_vs_declared(model=None)["trend_svg"] == ""
+    assert maturity_tags.trend_chart(selectors.measured_vs_declared(model=None)["trend"]) == ""
     services.measurements_take_all(trigger="beat")
     data = selectors.measured_vs_declared(model=None)
     assert data["latest"].model_id is None and len(data["points"]) == 2
     assert data["declared_mean"] == pytest.approx((first.score + second.score) / 2, abs=1e-6)
-    assert "<svg" in data["trend_svg"]
+    assert "<svg" in maturity_tags.trend_chart(data["trend"])
     client.force_login(personas.auditor)
     page = client.get("/assessments/measured/").content.decode()
     assert f"declared {round(data['declared_mean'] * 100)}%" in page
