@@ -138,7 +138,7 @@ def test_a_refusal_reads_in_the_readers_language_and_its_audit_record_stays_engl
     from django.utils import translation
 
     from registry import services as registry_services
-    from tests.registry.conftest import make_model, make_version
+    from tests.registry.factories import make_model, make_version
 
     version = make_version(personas, make_model(personas))
     promotion, _ = registry_services.promotion_request_create(
