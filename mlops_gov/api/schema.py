@@ -54,6 +54,11 @@ WRITE_ERRORS = {
 }
 
 
+# Text as the API takes it: no NUL character anywhere (and, where blank is refused, something besides spaces).
+TEXT_PATTERN = r"^[^\u0000]*$"
+NON_BLANK_TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
 def _declared_filters(view: Any) -> dict[str, Any]:
     filterset_class = getattr(view, "filterset_class", None)
     return dict(getattr(filterset_class, "base_filters", {}))
@@ -109,14 +114,17 @@ class AutoSchema(openapi.AutoSchema):
             return schema
         if (
             isinstance(field, serializers.CharField)
-            and not field.allow_blank
             and schema.get("type") == "string"
             and "pattern" not in schema
             and "enum" not in schema
             and not isinstance(field, serializers.RegexField)  # its own pattern (added after this) says more
         ):
-            # Blank (or, with trimming, whitespace-only) text is refused: say so.
-            schema = {**schema, "minLength": max(schema.get("minLength", 1), 1), "pattern": r"\S"}
+            # Every text field refuses NUL characters (DRF's ProhibitNullCharactersValidator); one that is not
+            # blank-able refuses blank (or, with trimming, whitespace-only) text too: say both.
+            if field.allow_blank:
+                schema = {**schema, "pattern": TEXT_PATTERN}
+            else:
+                schema = {**schema, "minLength": max(schema.get("minLength", 1), 1), "pattern": NON_BLANK_TEXT_PATTERN}
         elif (
             isinstance(field, serializers.JSONField)
             and not field.allow_null

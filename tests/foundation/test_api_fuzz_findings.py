@@ -7,11 +7,13 @@ import re
 
 import pytest
 
+from mlops_gov.api.schema import NON_BLANK_TEXT_PATTERN, TEXT_PATTERN
 from monitoring.models import AlertRule, WebhookEndpoint
 from registry import services
 from registry.models import RegisteredModel
 from tests.fixtures.personas import api_client
 from tests.foundation.test_api_errors import reference_dataset
+from tests.registry.factories import make_version
 
 
 @pytest.fixture
@@ -163,3 +165,34 @@ def test_the_schema_lists_the_frameworks_a_filter_accepts(personas, monkeypatch)
 def test_a_promotion_request_for_a_target_with_an_open_one_documents_its_200():
     responses = _schema()["paths"]["/api/v1/promotion-requests/"]["post"]["responses"]
     assert {"200", "201"} <= set(responses)
+
+
+@pytest.mark.django_db
+def test_every_request_text_field_documents_that_nul_is_refused(personas, model):
+    """The fuzzer sent a withdrawal note holding a NUL character, which the schema allowed and DRF refuses: every
+    request text field's pattern now says so, and the API still refuses it with a 400 naming the field."""
+    schemas = _schema()["components"]["schemas"]
+    text_fields = [
+        (name, field, spec)
+        for name, component in schemas.items()
+        if name.endswith("Request")
+        for field, declared in component.get("properties", {}).items()
+        if {"type": "object"} not in declared.get("oneOf", [])  # a JSON document given as text is parsed, not kept
+        for spec in declared.get("oneOf", [declared])  # a blank-able field: its text, or "" (maxLength 0)
+        if spec.get("type") == "string" and "enum" not in spec and spec.get("maxLength") != 0
+    ]
+    assert len(text_fields) > 20
+    for name, field, spec in text_fields:
+        if spec.get("format") == "binary":
+            continue
+        assert "pattern" in spec, f"{name}.{field}"
+        assert not re.search(spec["pattern"], "a\x00b"), f"{name}.{field} allows NUL"
+    blank_allowed = [spec for _, _, spec in text_fields if spec.get("pattern") == TEXT_PATTERN]
+    assert blank_allowed and all(re.search(TEXT_PATTERN, text) for text in ("", "fine", "  "))
+    assert re.search(NON_BLANK_TEXT_PATTERN, " a ") and not re.search(NON_BLANK_TEXT_PATTERN, " \t ")
+    version = make_version(personas, model)
+    promotion, _ = services.promotion_request_create(version=version, actor=personas.scientist, justification="go")
+    refused = api_client(personas.scientist).post(
+        f"/api/v1/promotion-requests/{promotion.pk}/withdraw/", {"note": "x\x00y"}, format="json"
+    )
+    assert refused.status_code == 400 and "note" in refused.json()
